@@ -1,0 +1,675 @@
+package logminer
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Redo is one DML statement of V$LOGMNR_CONTENTS.SQL_REDO, split into parts.
+type Redo struct {
+	Op     string   // "INSERT", "UPDATE" or "DELETE"
+	Schema string   // "" when the statement names no schema
+	Table  string   // unquoted table name
+	New    []Column // INSERT values; UPDATE SET list
+	Old    []Column // UPDATE and DELETE WHERE list (the before image), without the ROWID predicate
+	RowID  string   // value of a ROWID = '...' predicate, "" if none
+}
+
+// Column is a column name and its raw literal.
+//
+// Value is nil for NULL, for "C" IS NULL and for the token Unsupported Type.
+// A quoted literal is unescaped; any other value (a function call, a
+// concatenation, a bare number) is kept verbatim, to be read by DecodeLiteral.
+type Column struct {
+	Name  string
+	Value *string
+}
+
+// ParseRedo parses a SQL_REDO statement (its CSF pieces already joined).
+// It never panics; an error matches ErrSyntax and quotes the position at fault.
+func ParseRedo(sqlRedo string) (Redo, error) {
+	var p redoParser
+	return p.parse(sqlRedo)
+}
+
+// redoParser holds the state of one parse. The zero value is ready to use.
+type redoParser struct {
+	s       string
+	pos     int
+	relaxed bool
+	// quoteFault is set when a strict parse failed just after a quoted
+	// literal, the mark of LogMiner's undoubled quotes.
+	quoteFault bool
+
+	cols []Column
+	vals []string
+}
+
+// value contexts decide, in relaxed mode, whether a quote can close a literal.
+type valueCtx uint8
+
+const (
+	ctxValues valueCtx = iota // INSERT ... values (...)
+	ctxSet                    // UPDATE ... set
+	ctxWhere                  // ... where
+)
+
+func (p *redoParser) parse(s string) (Redo, error) {
+	r, err := p.run(s, false)
+	if err != nil && p.quoteFault {
+		if r2, err2 := p.run(s, true); err2 == nil {
+			return r2, nil
+		}
+	}
+	return r, err
+}
+
+func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
+	p.s, p.pos, p.relaxed, p.quoteFault = s, 0, relaxed, false
+	// Every column has a quoted name, so the count of '"' bounds the number
+	// of columns: one allocation for all columns and one for all values.
+	n := strings.Count(s, `"`)/2 + 1
+	p.cols = make([]Column, 0, n)
+	p.vals = make([]string, 0, n)
+
+	p.skipSpace()
+	switch w := p.word(); {
+	case strings.EqualFold(w, "insert"):
+		r.Op = "INSERT"
+		err = p.insert(&r)
+	case strings.EqualFold(w, "update"):
+		r.Op = "UPDATE"
+		err = p.update(&r)
+	case strings.EqualFold(w, "delete"):
+		r.Op = "DELETE"
+		err = p.delete(&r)
+	default:
+		p.pos = 0
+		return Redo{}, p.errorf("expected insert, update or delete")
+	}
+	if err != nil {
+		return Redo{}, err
+	}
+	if err := p.end(); err != nil {
+		return Redo{}, err
+	}
+	return r, nil
+}
+
+func (p *redoParser) insert(r *Redo) error {
+	if err := p.keyword("into"); err != nil {
+		return err
+	}
+	if err := p.table(r); err != nil {
+		return err
+	}
+	p.skipSpace()
+	if err := p.expect('('); err != nil {
+		return err
+	}
+	for {
+		p.skipSpace()
+		name, err := p.ident()
+		if err != nil {
+			return err
+		}
+		p.cols = append(p.cols, Column{Name: name})
+		p.skipSpace()
+		if p.peek() == ',' {
+			p.pos++
+			continue
+		}
+		if err := p.expect(')'); err != nil {
+			return err
+		}
+		break
+	}
+	if err := p.keyword("values"); err != nil {
+		return err
+	}
+	p.skipSpace()
+	if err := p.expect('('); err != nil {
+		return err
+	}
+	for i := range p.cols {
+		if i > 0 {
+			p.skipSpace()
+			if err := p.expect(','); err != nil {
+				return err
+			}
+		}
+		v, err := p.value(ctxValues)
+		if err != nil {
+			return err
+		}
+		p.cols[i].Value = v
+	}
+	p.skipSpace()
+	if err := p.expect(')'); err != nil {
+		return err
+	}
+	r.New = p.cols[:len(p.cols):len(p.cols)]
+	return nil
+}
+
+func (p *redoParser) update(r *Redo) error {
+	if err := p.table(r); err != nil {
+		return err
+	}
+	p.skipSpace()
+	w := p.word()
+	if !strings.EqualFold(w, "set") {
+		if w == "" {
+			return p.errorf("expected set")
+		}
+		// A table alias, as LogMiner writes for tables with LOB columns.
+		if err := p.keyword("set"); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := p.assignment(ctxSet); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.peek() != ',' {
+			break
+		}
+		p.pos++
+	}
+	r.New = p.cols[:len(p.cols):len(p.cols)]
+	return p.where(r, len(p.cols))
+}
+
+func (p *redoParser) delete(r *Redo) error {
+	if err := p.keyword("from"); err != nil {
+		return err
+	}
+	if err := p.table(r); err != nil {
+		return err
+	}
+	// An alias may follow the table; where must then come after it.
+	save := p.pos
+	p.skipSpace()
+	if w := p.word(); w != "" && !strings.EqualFold(w, "where") {
+		save = p.pos
+	}
+	p.pos = save
+	return p.where(r, 0)
+}
+
+// where parses an optional WHERE clause into r.Old; first is the index in
+// p.cols where the before image starts.
+func (p *redoParser) where(r *Redo, first int) error {
+	save := p.pos
+	p.skipSpace()
+	if !strings.EqualFold(p.word(), "where") {
+		p.pos = save
+		return nil
+	}
+	for {
+		p.skipSpace()
+		if err := p.predicate(r); err != nil {
+			return err
+		}
+		save = p.pos
+		p.skipSpace()
+		if !strings.EqualFold(p.word(), "and") {
+			p.pos = save
+			break
+		}
+	}
+	if len(p.cols) > first {
+		r.Old = p.cols[first:len(p.cols):len(p.cols)]
+	}
+	return nil
+}
+
+func (p *redoParser) predicate(r *Redo) error {
+	save := p.pos
+	if p.peek() != '"' && strings.EqualFold(p.word(), "ROWID") {
+		p.skipSpace()
+		if err := p.expect('='); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if p.peek() != '\'' {
+			return p.errorf("expected a quoted ROWID")
+		}
+		v, err := p.literal(ctxWhere)
+		if err != nil {
+			return err
+		}
+		r.RowID = v
+		return nil
+	}
+	p.pos = save
+	name, err := p.columnRef()
+	if err != nil {
+		return err
+	}
+	p.skipSpace()
+	if p.peek() == '=' {
+		p.pos++
+		v, err := p.value(ctxWhere)
+		if err != nil {
+			return err
+		}
+		p.cols = append(p.cols, Column{Name: name, Value: v})
+		return nil
+	}
+	if strings.EqualFold(p.word(), "IS") {
+		p.skipSpace()
+		if strings.EqualFold(p.word(), "NULL") {
+			p.cols = append(p.cols, Column{Name: name})
+			return nil
+		}
+	}
+	return p.errorf("expected = or IS NULL after column %q", name)
+}
+
+func (p *redoParser) assignment(ctx valueCtx) error {
+	p.skipSpace()
+	name, err := p.columnRef()
+	if err != nil {
+		return err
+	}
+	p.skipSpace()
+	if err := p.expect('='); err != nil {
+		return err
+	}
+	v, err := p.value(ctx)
+	if err != nil {
+		return err
+	}
+	p.cols = append(p.cols, Column{Name: name, Value: v})
+	return nil
+}
+
+// columnRef parses "C" or a."C".
+func (p *redoParser) columnRef() (string, error) {
+	if p.peek() != '"' {
+		if p.word() == "" || p.peek() != '.' {
+			return "", p.errorf("expected a column name")
+		}
+		p.pos++
+	}
+	return p.ident()
+}
+
+// table parses "S"."T" or "T" after skipping space.
+func (p *redoParser) table(r *Redo) error {
+	p.skipSpace()
+	name, err := p.ident()
+	if err != nil {
+		return err
+	}
+	if p.peek() == '.' {
+		p.pos++
+		r.Schema = name
+		if name, err = p.ident(); err != nil {
+			return err
+		}
+	}
+	r.Table = name
+	return nil
+}
+
+// ident parses a quoted identifier ("" inside stands for ") or a bare one.
+func (p *redoParser) ident() (string, error) {
+	if p.peek() != '"' {
+		if w := p.word(); w != "" {
+			return w, nil
+		}
+		return "", p.errorf("expected an identifier")
+	}
+	start := p.pos + 1
+	var b strings.Builder
+	seg := start
+	for i := start; ; {
+		j := strings.IndexByte(p.s[i:], '"')
+		if j < 0 {
+			p.pos = start - 1
+			return "", p.errorf("unterminated quoted identifier")
+		}
+		j += i
+		if j+1 < len(p.s) && p.s[j+1] == '"' {
+			b.WriteString(p.s[seg : j+1])
+			i, seg = j+2, j+2
+			continue
+		}
+		p.pos = j + 1
+		if b.Len() == 0 {
+			if j == start {
+				p.pos = start - 1
+				return "", p.errorf("empty quoted identifier")
+			}
+			return p.s[start:j], nil
+		}
+		b.WriteString(p.s[seg:j])
+		return b.String(), nil
+	}
+}
+
+// value parses one value after skipping space and returns its raw literal.
+func (p *redoParser) value(ctx valueCtx) (*string, error) {
+	p.skipSpace()
+	start := p.pos
+	switch c := p.peek(); {
+	case c == '\'':
+		v, err := p.literal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !p.concatFollows() {
+			return p.keep(v), nil
+		}
+		// A concatenation is kept verbatim for DecodeLiteral.
+		p.pos = start
+	case c == 'N' || c == 'n':
+		if w := p.word(); strings.EqualFold(w, "NULL") {
+			return nil, nil
+		}
+		p.pos = start
+	case c == 'U' || c == 'u':
+		if w := p.word(); strings.EqualFold(w, "Unsupported") {
+			save := p.pos
+			p.skipSpace()
+			if strings.EqualFold(p.word(), "Type") {
+				return nil, nil
+			}
+			p.pos = save
+		}
+		p.pos = start
+	case c == 0:
+		return nil, p.errorf("expected a value")
+	}
+	for {
+		if err := p.term(ctx); err != nil {
+			return nil, err
+		}
+		end := p.pos
+		if !p.concatFollows() {
+			p.pos = end
+			return p.keep(p.s[start:end]), nil
+		}
+		p.pos += 2
+		p.skipSpace()
+	}
+}
+
+// concatFollows reports whether || comes next (after space); on true p.pos
+// is at the ||.
+func (p *redoParser) concatFollows() bool {
+	save := p.pos
+	p.skipSpace()
+	if strings.HasPrefix(p.s[p.pos:], "||") {
+		return true
+	}
+	p.pos = save
+	return false
+}
+
+// term scans one operand of a value verbatim: a quoted literal, a function
+// call with balanced parentheses, a bare number, a bind placeholder, or a
+// /* comment */ followed by a term.
+func (p *redoParser) term(ctx valueCtx) error {
+	c := p.peek()
+	switch {
+	case c == '\'':
+		_, err := p.literal(ctx)
+		return err
+	case c == '/' && strings.HasPrefix(p.s[p.pos:], "/*"):
+		j := strings.Index(p.s[p.pos+2:], "*/")
+		if j < 0 {
+			return p.errorf("unterminated comment")
+		}
+		p.pos += 2 + j + 2
+		p.skipSpace()
+		return p.term(ctx)
+	case c == '-' || c == '+' || c == '.' || isDigit(c):
+		start := p.pos
+		p.pos++
+		for p.pos < len(p.s) && (isDigit(p.s[p.pos]) || p.s[p.pos] == '.' ||
+			p.s[p.pos] == 'E' || p.s[p.pos] == 'e' ||
+			((p.s[p.pos] == '+' || p.s[p.pos] == '-') && (p.s[p.pos-1] == 'E' || p.s[p.pos-1] == 'e'))) {
+			p.pos++
+		}
+		if p.pos == start+1 && !isDigit(c) {
+			p.pos = start
+			return p.errorf("expected a value")
+		}
+		return nil
+	case c == ':':
+		p.pos++
+		if p.word() == "" {
+			p.pos--
+			return p.errorf("expected a bind name")
+		}
+		return nil
+	case isWordByte(c):
+		name := p.word()
+		p.skipSpace()
+		if p.peek() != '(' {
+			return p.errorf("expected ( after %s", name)
+		}
+		return p.parens()
+	}
+	return p.errorf("expected a value")
+}
+
+// parens skips a balanced parenthesised argument list, quotes respected.
+func (p *redoParser) parens() error {
+	start := p.pos
+	depth := 0
+	for p.pos < len(p.s) {
+		switch p.s[p.pos] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				p.pos++
+				return nil
+			}
+		case '\'':
+			j := p.pos + 1
+			for {
+				k := strings.IndexByte(p.s[j:], '\'')
+				if k < 0 {
+					p.pos = start
+					return p.errorf("unterminated literal in function arguments")
+				}
+				j += k + 1
+				if j < len(p.s) && p.s[j] == '\'' {
+					j++
+					continue
+				}
+				break
+			}
+			p.pos = j
+			continue
+		}
+		p.pos++
+	}
+	p.pos = start
+	return p.errorf("unbalanced parentheses")
+}
+
+// literal parses a quoted literal at p.pos and returns it unescaped.
+func (p *redoParser) literal(ctx valueCtx) (string, error) {
+	open := p.pos
+	start := open + 1
+	var b []byte // nil unless the literal holds quotes
+	seg := start
+	for i := start; ; {
+		j := strings.IndexByte(p.s[i:], '\'')
+		if j < 0 {
+			p.pos = open
+			return "", p.errorf("unterminated literal")
+		}
+		j += i
+		if !p.relaxed {
+			if j+1 < len(p.s) && p.s[j+1] == '\'' {
+				b = append(b, p.s[seg:j+1]...)
+				i, seg = j+2, j+2
+				continue
+			}
+			p.pos = j + 1
+			if !p.canFollow(ctx, p.pos) {
+				p.quoteFault = true
+			}
+			if b == nil {
+				return p.s[start:j], nil
+			}
+			return string(append(b, p.s[seg:j]...)), nil
+		}
+		// Relaxed: a run of n quotes closes the literal only where the
+		// statement can go on after it; the other quotes are data, a
+		// doubled pair standing for one quote.
+		n := 1
+		for j+n < len(p.s) && p.s[j+n] == '\'' {
+			n++
+		}
+		b = append(b, p.s[seg:j]...)
+		if p.canFollow(ctx, j+n) {
+			b = append(b, strings.Repeat("'", n/2)...)
+			p.pos = j + n
+			return string(b), nil
+		}
+		b = append(b, strings.Repeat("'", (n+1)/2)...)
+		i, seg = j+n, j+n
+	}
+}
+
+// canFollow reports whether what stands at i can follow a value in ctx.
+func (p *redoParser) canFollow(ctx valueCtx, i int) bool {
+	s := p.s
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return ctx != ctxValues
+	}
+	rest := s[i:]
+	switch ctx {
+	case ctxValues:
+		if rest[0] == ')' || strings.HasPrefix(rest, "||") {
+			return true
+		}
+		if rest[0] != ',' {
+			return false
+		}
+		i++
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		return i < len(s) && (s[i] == '\'' || s[i] == '/' || s[i] == '-' || s[i] == '.' || isDigit(s[i]) || (s[i] >= 'A' && s[i] <= 'Z'))
+	case ctxSet:
+		if rest[0] == ';' || strings.HasPrefix(rest, "||") {
+			return true
+		}
+		if rest[0] == ',' {
+			return columnStart(s, i+1)
+		}
+		return keywordAt(rest, "where")
+	default:
+		if rest[0] == ';' || strings.HasPrefix(rest, "||") {
+			return true
+		}
+		return keywordAt(rest, "and") && (columnStart(s, i+3) || keywordAt(strings.TrimLeft(s[i+3:], " \t\r\n"), "ROWID"))
+	}
+}
+
+// columnStart reports whether a column reference ("C" or a."C") starts at i
+// after space.
+func columnStart(s string, i int) bool {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if i < len(s) && s[i] == '"' {
+		return true
+	}
+	j := i
+	for j < len(s) && isWordByte(s[j]) {
+		j++
+	}
+	return j > i && j+1 < len(s) && s[j] == '.' && s[j+1] == '"'
+}
+
+// keywordAt reports whether s starts with kw (any case) followed by space.
+func keywordAt(s, kw string) bool {
+	return len(s) > len(kw) && strings.EqualFold(s[:len(kw)], kw) && isSpace(s[len(kw)])
+}
+
+// keep stores v in the parse's value array and returns a pointer to it.
+func (p *redoParser) keep(v string) *string {
+	p.vals = append(p.vals, v)
+	return &p.vals[len(p.vals)-1]
+}
+
+func (p *redoParser) end() error {
+	p.skipSpace()
+	if p.peek() == ';' {
+		p.pos++
+		p.skipSpace()
+	}
+	if p.pos != len(p.s) {
+		return p.errorf("unexpected text after the statement")
+	}
+	return nil
+}
+
+func (p *redoParser) keyword(kw string) error {
+	p.skipSpace()
+	save := p.pos
+	if !strings.EqualFold(p.word(), kw) {
+		p.pos = save
+		return p.errorf("expected %s", kw)
+	}
+	return nil
+}
+
+func (p *redoParser) expect(c byte) error {
+	if p.peek() != c {
+		return p.errorf("expected %q", c)
+	}
+	p.pos++
+	return nil
+}
+
+func (p *redoParser) peek() byte {
+	if p.pos < len(p.s) {
+		return p.s[p.pos]
+	}
+	return 0
+}
+
+// word reads a bare word of letters, digits, _, $ and #.
+func (p *redoParser) word() string {
+	start := p.pos
+	for p.pos < len(p.s) && isWordByte(p.s[p.pos]) {
+		p.pos++
+	}
+	return p.s[start:p.pos]
+}
+
+func (p *redoParser) skipSpace() {
+	for p.pos < len(p.s) && isSpace(p.s[p.pos]) {
+		p.pos++
+	}
+}
+
+func (p *redoParser) errorf(format string, args ...any) error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &SyntaxError{Pos: p.pos, Msg: msg, Near: cut(p.s[min(p.pos, len(p.s)):], 40)}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '_' || c == '$' || c == '#'
+}
