@@ -1,0 +1,511 @@
+package logminer
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// elem is one element of an Oracle datetime format model.
+type elem uint8
+
+const (
+	eSep  elem = iota // punctuation or space
+	eText             // "quoted text"
+	eSYYYY
+	eYYYY
+	eRRRR
+	eYY
+	eRR
+	eMM
+	eMON // MON or MONTH
+	eDD
+	eDY // DY or DAY: read and ignored
+	eHH24
+	eHH12 // HH or HH12
+	eMI
+	eSS
+	eFF
+	eX
+	eAMPM
+	eTZH
+	eTZM
+	eTZR
+	eTZD
+)
+
+type fmtTok struct {
+	e   elem
+	lit string // eSep, eText
+}
+
+// formatNames maps format-model element names to elements, longest first
+// so that a prefix match takes the longest element.
+var formatNames = []struct {
+	name string
+	e    elem
+}{
+	{"SYYYY", eSYYYY}, {"MONTH", eMON}, {"YYYY", eYYYY}, {"RRRR", eRRRR}, {"HH24", eHH24},
+	{"HH12", eHH12}, {"A.M.", eAMPM}, {"P.M.", eAMPM}, {"MON", eMON}, {"DAY", eDY},
+	{"TZH", eTZH}, {"TZM", eTZM}, {"TZR", eTZR}, {"TZD", eTZD}, {"FF", eFF},
+	{"YY", eYY}, {"RR", eRR}, {"MM", eMM}, {"DD", eDD}, {"DY", eDY}, {"HH", eHH12},
+	{"MI", eMI}, {"SS", eSS}, {"AM", eAMPM}, {"PM", eAMPM}, {"X", eX},
+}
+
+var formatCache sync.Map // format string -> []fmtTok
+
+// compileFormat tokenizes a format model such as 'YYYY-MM-DD HH24:MI:SS.FF'.
+func compileFormat(f string) ([]fmtTok, bool) {
+	if v, ok := formatCache.Load(f); ok {
+		return v.([]fmtTok), true
+	}
+	var toks []fmtTok
+	for i := 0; i < len(f); {
+		c := f[i]
+		if c == '"' {
+			j := strings.IndexByte(f[i+1:], '"')
+			if j < 0 {
+				return nil, false
+			}
+			toks = append(toks, fmtTok{e: eText, lit: f[i+1 : i+1+j]})
+			i += j + 2
+			continue
+		}
+		if !isWordByte(c) {
+			toks = append(toks, fmtTok{e: eSep, lit: f[i : i+1]})
+			i++
+			continue
+		}
+		found := false
+		for _, n := range formatNames {
+			if len(f)-i >= len(n.name) && strings.EqualFold(f[i:i+len(n.name)], n.name) {
+				toks = append(toks, fmtTok{e: n.e})
+				i += len(n.name)
+				if n.e == eFF && i < len(f) && f[i] >= '1' && f[i] <= '9' {
+					i++ // FF1..FF9: the precision does not change reading
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	if len(toks) > 64 {
+		return nil, false
+	}
+	formatCache.Store(f, toks)
+	return toks, true
+}
+
+// datetime is a parsed date and time with an optional zone.
+type datetime struct {
+	year, month, day   int
+	hour, min, sec     int
+	nanos              int
+	ampm               byte // 0 none, 'A', 'P'
+	hasTZ              bool
+	tzRegion           string
+	tzSign, tzHH, tzMM int
+	hasYear            bool
+}
+
+var monthNames = [...]string{"JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY",
+	"AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER"}
+
+// now gives the current year for RR and YY; a variable for tests.
+var now = time.Now
+
+// parseWithFormat reads s under the format model f.
+func parseWithFormat(s, f string) (datetime, bool) {
+	toks, ok := compileFormat(f)
+	if !ok {
+		return datetime{}, false
+	}
+	d := datetime{month: 1, day: 1}
+	i := 0
+	skipSp := func() {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+	}
+	num := func(max, minDigits int) (int, int, bool) {
+		skipSp()
+		n, k := 0, 0
+		for i < len(s) && k < max && isDigit(s[i]) {
+			n = n*10 + int(s[i]-'0')
+			i++
+			k++
+		}
+		return n, k, k >= minDigits
+	}
+	for ti, t := range toks {
+		switch t.e {
+		case eSep:
+			// A space skips white space; punctuation matches one punctuation
+			// character right here, or none (Oracle reads formats loosely),
+			// but never the sign of a zone or signed year that follows.
+			if isSpace(t.lit[0]) {
+				skipSp()
+			} else if i < len(s) && !isWordByte(s[i]) && !isSpace(s[i]) &&
+				!(ti+1 < len(toks) && (toks[ti+1].e == eTZH || toks[ti+1].e == eTZR || toks[ti+1].e == eSYYYY) && (s[i] == '+' || s[i] == '-')) {
+				i++
+			}
+		case eText:
+			skipSp()
+			if len(s)-i < len(t.lit) || !strings.EqualFold(s[i:i+len(t.lit)], t.lit) {
+				return d, false
+			}
+			i += len(t.lit)
+		case eSYYYY:
+			neg := false
+			if i < len(s) && (s[i] == '-' || s[i] == '+') {
+				neg = s[i] == '-'
+				i++
+			}
+			n, _, ok := num(4, 1)
+			if !ok {
+				return d, false
+			}
+			d.year, d.hasYear = n, true
+			if neg {
+				d.year = -n
+			}
+		case eYYYY, eRRRR, eYY, eRR:
+			n, k, ok := num(4, 1)
+			if !ok {
+				return d, false
+			}
+			if k <= 2 && t.e != eYYYY {
+				n = twoDigitYear(n, t.e == eRR || t.e == eRRRR)
+			}
+			d.year, d.hasYear = n, true
+		case eMM:
+			n, _, ok := num(2, 1)
+			if !ok {
+				return d, false
+			}
+			d.month = n
+		case eMON:
+			skipSp()
+			j := i
+			for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z') {
+				j++
+			}
+			w := s[i:j]
+			m := 0
+			for k, name := range monthNames {
+				if len(w) >= 3 && len(w) <= len(name) && strings.EqualFold(w, name[:len(w)]) && (len(w) == 3 || len(w) == len(name)) {
+					m = k + 1
+					break
+				}
+			}
+			if m == 0 {
+				return d, false
+			}
+			d.month = m
+			i = j
+		case eDD:
+			n, _, ok := num(2, 1)
+			if !ok {
+				return d, false
+			}
+			d.day = n
+		case eDY:
+			skipSp()
+			for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
+				i++
+			}
+		case eHH24, eHH12:
+			n, _, ok := num(2, 1)
+			if !ok {
+				return d, false
+			}
+			d.hour = n
+			if t.e == eHH12 && (n < 1 || n > 12) {
+				return d, false
+			}
+		case eMI:
+			n, _, ok := num(2, 1)
+			if !ok {
+				return d, false
+			}
+			d.min = n
+		case eSS:
+			n, _, ok := num(2, 1)
+			if !ok {
+				return d, false
+			}
+			d.sec = n
+		case eX:
+			if i < len(s) && s[i] == '.' {
+				i++
+			}
+		case eFF:
+			n, k := 0, 0
+			for i < len(s) && k < 9 && isDigit(s[i]) {
+				n = n*10 + int(s[i]-'0')
+				i++
+				k++
+			}
+			for ; k < 9; k++ {
+				n *= 10
+			}
+			d.nanos = n
+		case eAMPM:
+			skipSp()
+			switch {
+			case hasFoldPrefix(s[i:], "AM"), hasFoldPrefix(s[i:], "PM"):
+				d.ampm = upper(s[i])
+				i += 2
+			case hasFoldPrefix(s[i:], "A.M."), hasFoldPrefix(s[i:], "P.M."):
+				d.ampm = upper(s[i])
+				i += 4
+			default:
+				return d, false
+			}
+		case eTZH:
+			skipSp()
+			if i >= len(s) || (s[i] != '+' && s[i] != '-') {
+				return d, false
+			}
+			d.tzSign = 1
+			if s[i] == '-' {
+				d.tzSign = -1
+			}
+			i++
+			n, _, ok := num(2, 1)
+			if !ok || n > 14 {
+				return d, false
+			}
+			d.tzHH, d.hasTZ = n, true
+		case eTZM:
+			n, _, ok := num(2, 2)
+			if !ok || n > 59 {
+				return d, false
+			}
+			d.tzMM = n
+		case eTZR:
+			skipSp()
+			j := i
+			for j < len(s) && !isSpace(s[j]) {
+				j++
+			}
+			r := s[i:j]
+			if r == "" {
+				return d, false
+			}
+			if r[0] == '+' || r[0] == '-' {
+				hh, mm, ok := parseOffset(r)
+				if !ok {
+					return d, false
+				}
+				d.tzSign, d.tzHH, d.tzMM = 1, hh, mm
+				if r[0] == '-' {
+					d.tzSign = -1
+				}
+			} else {
+				d.tzRegion = r
+			}
+			d.hasTZ = true
+			i = j
+		case eTZD:
+			skipSp()
+			for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
+				i++
+			}
+		}
+	}
+	skipSp()
+	if i != len(s) {
+		return d, false
+	}
+	if d.ampm != 0 {
+		if d.hour < 1 || d.hour > 12 {
+			return d, false
+		}
+		d.hour %= 12
+		if d.ampm == 'P' {
+			d.hour += 12
+		}
+	}
+	if !d.hasYear {
+		d.year = now().Year()
+	}
+	if d.month < 1 || d.month > 12 || d.day < 1 || d.day > daysIn(d.year, d.month) ||
+		d.hour > 23 || d.min > 59 || d.sec > 59 || d.year < -4712 || d.year > 9999 || d.year == 0 {
+		return d, false
+	}
+	return d, true
+}
+
+// twoDigitYear applies Oracle's RR rule (rr) or YY rule to a two-digit year.
+func twoDigitYear(yy int, rr bool) int {
+	cur := now().Year()
+	century, last := cur/100*100, cur%100
+	if !rr {
+		return century + yy
+	}
+	switch {
+	case yy < 50 && last >= 50:
+		return century + 100 + yy
+	case yy >= 50 && last < 50:
+		return century - 100 + yy
+	}
+	return century + yy
+}
+
+func parseOffset(r string) (hh, mm int, ok bool) {
+	h, m, found := strings.Cut(r[1:], ":")
+	if !found || len(h) < 1 || len(h) > 2 || len(m) != 2 || !allDigits(h) || !allDigits(m) {
+		return 0, 0, false
+	}
+	hh, _ = atoiSigned(h)
+	mm, _ = atoiSigned(m)
+	return hh, mm, hh <= 14 && mm <= 59
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+func hasFoldPrefix(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// The formats tried when the redo carries no format argument: what
+// redoflow's sessions set first, then Oracle's defaults.
+var (
+	dateFormats = []string{"YYYY-MM-DD HH24:MI:SS", "DD-MON-RR", "DD-MON-RR HH.MI.SSXFF AM"}
+	tsFormats   = []string{"YYYY-MM-DD HH24:MI:SS.FF", "DD-MON-RR HH.MI.SSXFF AM", "DD-MON-RR"}
+	tstzFormats = []string{"YYYY-MM-DD HH24:MI:SS.FF TZH:TZM", "YYYY-MM-DD HH24:MI:SS.FF TZR", "DD-MON-RR HH.MI.SSXFF AM TZR"}
+	anyFormats  = append(append(append([]string{}, tstzFormats...), tsFormats...), dateFormats...)
+)
+
+// decodeDatetime reads TO_DATE / TO_TIMESTAMP / TO_TIMESTAMP_TZ calls, or a
+// bare datetime text, and writes the canonical ISO 8601 form.
+func decodeDatetime(t Type, raw string) (string, error) {
+	text, formats := raw, anyFormats
+	if c, ok := parseCall(raw); ok {
+		text = c.args[0]
+		switch {
+		case c.n == 0:
+			return "", decodeErr(t.Name, raw, "missing datetime argument")
+		case c.n == 2:
+			formats = []string{c.args[1]}
+		case strings.EqualFold(c.name, "TO_DATE"):
+			formats = dateFormats
+		case strings.EqualFold(c.name, "TO_TIMESTAMP"):
+			formats = tsFormats
+		case strings.EqualFold(c.name, "TO_TIMESTAMP_TZ"):
+			formats = tstzFormats
+		}
+		switch {
+		case strings.EqualFold(c.name, "TO_DATE"), strings.EqualFold(c.name, "TO_TIMESTAMP"), strings.EqualFold(c.name, "TO_TIMESTAMP_TZ"):
+		default:
+			return "", decodeErr(t.Name, raw, "unexpected function "+c.name+" for a datetime")
+		}
+	} else if isExpression(raw) {
+		return "", decodeErr(t.Name, raw, "not a datetime literal")
+	}
+	for _, f := range formats {
+		d, ok := parseWithFormat(text, f)
+		if !ok {
+			continue
+		}
+		return formatDatetime(t, raw, d)
+	}
+	return "", decodeErr(t.Name, raw, "no datetime format matches")
+}
+
+var zoneCache sync.Map // region name -> *time.Location
+
+func formatDatetime(t Type, raw string, d datetime) (string, error) {
+	switch t.Kind {
+	case KindDate:
+		if d.nanos != 0 || d.hasTZ {
+			return "", decodeErr(t.Name, raw, "a DATE has no fractional seconds or time zone")
+		}
+	case KindTimestamp:
+		if d.hasTZ {
+			return "", decodeErr(t.Name, raw, "a TIMESTAMP has no time zone")
+		}
+	case KindTimestampTZ:
+		if !d.hasTZ {
+			return "", decodeErr(t.Name, raw, "TIMESTAMP WITH TIME ZONE value without a zone")
+		}
+	}
+	if d.tzRegion != "" {
+		var loc *time.Location
+		if v, ok := zoneCache.Load(d.tzRegion); ok {
+			loc = v.(*time.Location)
+		} else {
+			l, err := time.LoadLocation(d.tzRegion)
+			if err != nil || strings.EqualFold(d.tzRegion, "Local") {
+				return "", decodeErr(t.Name, raw, "unknown time zone region "+d.tzRegion)
+			}
+			zoneCache.Store(d.tzRegion, l)
+			loc = l
+		}
+		_, off := time.Date(d.year, time.Month(d.month), d.day, d.hour, d.min, d.sec, 0, loc).Zone()
+		d.tzSign = 1
+		if off < 0 {
+			d.tzSign, off = -1, -off
+		}
+		d.tzHH, d.tzMM = off/3600, off%3600/60
+	}
+	var buf [48]byte
+	b := buf[:0]
+	y := d.year
+	if y < 0 {
+		b = append(b, '-')
+		y = -y
+	}
+	b = append2(append2(b, y/100), y%100)
+	b = append2(append(b, '-'), d.month)
+	b = append2(append(b, '-'), d.day)
+	b = append2(append(b, 'T'), d.hour)
+	b = append2(append(b, ':'), d.min)
+	b = append2(append(b, ':'), d.sec)
+	if d.nanos != 0 {
+		b = append(b, '.')
+		n, w := d.nanos, 9
+		for n%10 == 0 {
+			n /= 10
+			w--
+		}
+		var frac [9]byte
+		for k := w - 1; k >= 0; k-- {
+			frac[k] = byte('0' + n%10)
+			n /= 10
+		}
+		b = append(b, frac[:w]...)
+	}
+	if d.hasTZ {
+		if d.tzSign < 0 && (d.tzHH != 0 || d.tzMM != 0) {
+			b = append(b, '-')
+		} else {
+			b = append(b, '+')
+		}
+		b = append2(b, d.tzHH)
+		b = append2(append(b, ':'), d.tzMM)
+	}
+	return string(b), nil
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
