@@ -18,7 +18,8 @@ func decodeNumber(t Type, raw string) (string, error) {
 		s = s[1:]
 	}
 	mant, exp := s, 0
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
+	i := strings.IndexAny(s, "eE")
+	if i >= 0 {
 		mant = s[:i]
 		e, ok := atoiSigned(s[i+1:])
 		if !ok || e > maxExponent || e < -maxExponent {
@@ -30,7 +31,7 @@ func decodeNumber(t Type, raw string) (string, error) {
 	if intPart == "" && frac == "" || !allDigits(intPart) || !allDigits(frac) || hasDot && strings.Contains(frac, ".") {
 		return "", decodeErr(t.Name, raw, "not a decimal number")
 	}
-	if exp == 0 && canonicalDecimal(raw, intPart, frac, hasDot) {
+	if i < 0 && canonicalDecimal(raw, intPart, frac, hasDot) {
 		return raw, nil
 	}
 	// Shift the decimal point by exp over the digit string.
