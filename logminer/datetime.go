@@ -3,6 +3,7 @@ package logminer
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,13 +53,48 @@ var formatNames = []struct {
 	{"MI", eMI}, {"SS", eSS}, {"AM", eAMPM}, {"PM", eAMPM}, {"X", eX},
 }
 
-var formatCache sync.Map // format string -> []fmtTok
+// format is a compiled format model.
+type format struct {
+	text string
+	toks []fmtTok
+}
+
+// formatSlots caches the format arguments met in the redo. A session uses
+// one or two, so a few slots scanned in order beat a map.
+var (
+	formatSlots [8]atomic.Pointer[format]
+	formatNext  atomic.Uint32
+)
+
+func lookupFormat(f string) (*format, bool) {
+	for i := range formatSlots {
+		if e := formatSlots[i].Load(); e != nil && e.text == f {
+			return e, true
+		}
+	}
+	toks, ok := compileFormat(f)
+	if !ok {
+		return nil, false
+	}
+	e := &format{text: f, toks: toks}
+	formatSlots[formatNext.Add(1)%uint32(len(formatSlots))].Store(e)
+	return e, true
+}
+
+func mustFormats(texts ...string) []*format {
+	out := make([]*format, len(texts))
+	for i, t := range texts {
+		toks, ok := compileFormat(t)
+		if !ok {
+			panic("logminer: bad built-in format " + t)
+		}
+		out[i] = &format{text: t, toks: toks}
+	}
+	return out
+}
 
 // compileFormat tokenizes a format model such as 'YYYY-MM-DD HH24:MI:SS.FF'.
 func compileFormat(f string) ([]fmtTok, bool) {
-	if v, ok := formatCache.Load(f); ok {
-		return v.([]fmtTok), true
-	}
 	var toks []fmtTok
 	for i := 0; i < len(f); {
 		c := f[i]
@@ -95,7 +131,6 @@ func compileFormat(f string) ([]fmtTok, bool) {
 	if len(toks) > 64 {
 		return nil, false
 	}
-	formatCache.Store(f, toks)
 	return toks, true
 }
 
@@ -117,12 +152,8 @@ var monthNames = [...]string{"JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JU
 // now gives the current year for RR and YY; a variable for tests.
 var now = time.Now
 
-// parseWithFormat reads s under the format model f.
-func parseWithFormat(s, f string) (datetime, bool) {
-	toks, ok := compileFormat(f)
-	if !ok {
-		return datetime{}, false
-	}
+// parseWithFormat reads s under the format model toks.
+func parseWithFormat(s string, toks []fmtTok) (datetime, bool) {
 	d := datetime{month: 1, day: 1}
 	i := 0
 	skipSp := func() {
@@ -391,10 +422,10 @@ func upper(c byte) byte {
 // The formats tried when the redo carries no format argument: what
 // redoflow's sessions set first, then Oracle's defaults.
 var (
-	dateFormats = []string{"YYYY-MM-DD HH24:MI:SS", "DD-MON-RR", "DD-MON-RR HH.MI.SSXFF AM"}
-	tsFormats   = []string{"YYYY-MM-DD HH24:MI:SS.FF", "DD-MON-RR HH.MI.SSXFF AM", "DD-MON-RR"}
-	tstzFormats = []string{"YYYY-MM-DD HH24:MI:SS.FF TZH:TZM", "YYYY-MM-DD HH24:MI:SS.FF TZR", "DD-MON-RR HH.MI.SSXFF AM TZR"}
-	anyFormats  = append(append(append([]string{}, tstzFormats...), tsFormats...), dateFormats...)
+	dateFormats = mustFormats("YYYY-MM-DD HH24:MI:SS", "DD-MON-RR", "DD-MON-RR HH.MI.SSXFF AM")
+	tsFormats   = mustFormats("YYYY-MM-DD HH24:MI:SS.FF", "DD-MON-RR HH.MI.SSXFF AM", "DD-MON-RR")
+	tstzFormats = mustFormats("YYYY-MM-DD HH24:MI:SS.FF TZH:TZM", "YYYY-MM-DD HH24:MI:SS.FF TZR", "DD-MON-RR HH.MI.SSXFF AM TZR")
+	anyFormats  = append(append(append([]*format{}, tstzFormats...), tsFormats...), dateFormats...)
 )
 
 // decodeDatetime reads TO_DATE / TO_TIMESTAMP / TO_TIMESTAMP_TZ calls, or a
@@ -407,7 +438,11 @@ func decodeDatetime(t Type, raw string) (string, error) {
 		case c.n == 0:
 			return "", decodeErr(t.Name, raw, "missing datetime argument")
 		case c.n == 2:
-			formats = []string{c.args[1]}
+			f, ok := lookupFormat(c.args[1])
+			if !ok {
+				return "", decodeErr(t.Name, raw, "unsupported datetime format "+c.args[1])
+			}
+			return decodeWith(t, raw, text, f)
 		case strings.EqualFold(c.name, "TO_DATE"):
 			formats = dateFormats
 		case strings.EqualFold(c.name, "TO_TIMESTAMP"):
@@ -424,13 +459,19 @@ func decodeDatetime(t Type, raw string) (string, error) {
 		return "", decodeErr(t.Name, raw, "not a datetime literal")
 	}
 	for _, f := range formats {
-		d, ok := parseWithFormat(text, f)
-		if !ok {
-			continue
+		if d, ok := parseWithFormat(text, f.toks); ok {
+			return formatDatetime(t, raw, d)
 		}
-		return formatDatetime(t, raw, d)
 	}
 	return "", decodeErr(t.Name, raw, "no datetime format matches")
+}
+
+func decodeWith(t Type, raw, text string, f *format) (string, error) {
+	d, ok := parseWithFormat(text, f.toks)
+	if !ok {
+		return "", decodeErr(t.Name, raw, "does not match its format "+f.text)
+	}
+	return formatDatetime(t, raw, d)
 }
 
 var zoneCache sync.Map // region name -> *time.Location

@@ -11,17 +11,17 @@ type Kind uint8
 
 // The kinds DecodeLiteral knows.
 const (
-	KindInvalid  Kind = iota
-	KindNumber        // NUMBER, FLOAT, INTEGER, DECIMAL ...
-	KindFloat32       // BINARY_FLOAT
-	KindFloat64       // BINARY_DOUBLE
-	KindDate          // DATE
-	KindTimestamp     // TIMESTAMP(p)
-	KindTimestampTZ   // TIMESTAMP(p) WITH TIME ZONE
-	KindTimestampLTZ  // TIMESTAMP(p) WITH LOCAL TIME ZONE
-	KindText          // VARCHAR2, NVARCHAR2, CHAR, NCHAR, CLOB, NCLOB, LONG
-	KindBinary        // RAW, BLOB, LONG RAW
-	KindInterval      // INTERVAL YEAR TO MONTH, INTERVAL DAY TO SECOND
+	KindInvalid      Kind = iota
+	KindNumber            // NUMBER, FLOAT, INTEGER, DECIMAL ...
+	KindFloat32           // BINARY_FLOAT
+	KindFloat64           // BINARY_DOUBLE
+	KindDate              // DATE
+	KindTimestamp         // TIMESTAMP(p)
+	KindTimestampTZ       // TIMESTAMP(p) WITH TIME ZONE
+	KindTimestampLTZ      // TIMESTAMP(p) WITH LOCAL TIME ZONE
+	KindText              // VARCHAR2, NVARCHAR2, CHAR, NCHAR, CLOB, NCLOB, LONG
+	KindBinary            // RAW, BLOB, LONG RAW
+	KindInterval          // INTERVAL YEAR TO MONTH, INTERVAL DAY TO SECOND
 )
 
 // Type is a resolved Oracle data type. Resolve it once per column with

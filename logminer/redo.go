@@ -1,6 +1,7 @@
 package logminer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -37,9 +38,10 @@ type redoParser struct {
 	s       string
 	pos     int
 	relaxed bool
-	// quoteFault is set when a strict parse failed just after a quoted
-	// literal, the mark of LogMiner's undoubled quotes.
-	quoteFault bool
+	// litEnd is the offset just past the last literal's closing quote. A
+	// strict parse that fails there (space aside) has met one of
+	// LogMiner's undoubled quotes.
+	litEnd int
 
 	cols []Column
 	vals []string
@@ -56,7 +58,7 @@ const (
 
 func (p *redoParser) parse(s string) (Redo, error) {
 	r, err := p.run(s, false)
-	if err != nil && p.quoteFault {
+	if err != nil && p.failedAfterLiteral(err) {
 		if r2, err2 := p.run(s, true); err2 == nil {
 			return r2, nil
 		}
@@ -64,13 +66,23 @@ func (p *redoParser) parse(s string) (Redo, error) {
 	return r, err
 }
 
+// failedAfterLiteral reports whether err stands right after the closing
+// quote of a literal, space aside.
+func (p *redoParser) failedAfterLiteral(err error) bool {
+	var se *SyntaxError
+	return p.litEnd > 0 && errors.As(err, &se) && se.Pos >= p.litEnd && trimSpace(p.s[p.litEnd:se.Pos]) == ""
+}
+
 func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
-	p.s, p.pos, p.relaxed, p.quoteFault = s, 0, relaxed, false
-	// Every column has a quoted name, so the count of '"' bounds the number
-	// of columns: one allocation for all columns and one for all values.
-	n := strings.Count(s, `"`)/2 + 1
-	p.cols = make([]Column, 0, n)
-	p.vals = make([]string, 0, n)
+	p.s, p.pos, p.relaxed, p.litEnd = s, 0, relaxed, 0
+	// One allocation holds the columns and values of most statements; a
+	// wider one grows the slices (the values already pointed to stay in
+	// the first block, which is never written again).
+	m := new(struct {
+		cols [16]Column
+		vals [16]string
+	})
+	p.cols, p.vals = m.cols[:0], m.vals[:0]
 
 	p.skipSpace()
 	switch w := p.word(); {
@@ -171,6 +183,10 @@ func (p *redoParser) update(r *Redo) error {
 		if err := p.assignment(ctxSet); err != nil {
 			return err
 		}
+		if strings.HasPrefix(p.s[p.pos:], ", ") {
+			p.pos += 2
+			continue
+		}
 		p.skipSpace()
 		if p.peek() != ',' {
 			break
@@ -211,6 +227,11 @@ func (p *redoParser) where(r *Redo, first int) error {
 		p.skipSpace()
 		if err := p.predicate(r); err != nil {
 			return err
+		}
+		// LogMiner writes " and "; other spacing and case take the long way.
+		if strings.HasPrefix(p.s[p.pos:], " and ") {
+			p.pos += 5
+			continue
 		}
 		save = p.pos
 		p.skipSpace()
@@ -274,9 +295,13 @@ func (p *redoParser) assignment(ctx valueCtx) error {
 	if err != nil {
 		return err
 	}
-	p.skipSpace()
-	if err := p.expect('='); err != nil {
-		return err
+	if strings.HasPrefix(p.s[p.pos:], " = ") {
+		p.pos += 3
+	} else {
+		p.skipSpace()
+		if err := p.expect('='); err != nil {
+			return err
+		}
 	}
 	v, err := p.value(ctx)
 	if err != nil {
@@ -327,7 +352,7 @@ func (p *redoParser) ident() (string, error) {
 	var b strings.Builder
 	seg := start
 	for i := start; ; {
-		j := strings.IndexByte(p.s[i:], '"')
+		j := indexByte(p.s[i:], '"')
 		if j < 0 {
 			p.pos = start - 1
 			return "", p.errorf("unterminated quoted identifier")
@@ -355,6 +380,16 @@ func (p *redoParser) ident() (string, error) {
 func (p *redoParser) value(ctx valueCtx) (*string, error) {
 	p.skipSpace()
 	start := p.pos
+	if !p.relaxed && p.peek() == '\'' {
+		if v, n, ok := unquote(p.s[start:]); ok {
+			p.pos += n
+			p.litEnd = p.pos
+			if !p.concatFollows() {
+				return p.keep(v), nil
+			}
+			p.pos = start
+		}
+	}
 	switch c := p.peek(); {
 	case c == '\'':
 		v, err := p.literal(ctx)
@@ -401,6 +436,9 @@ func (p *redoParser) value(ctx valueCtx) (*string, error) {
 // concatFollows reports whether || comes next (after space); on true p.pos
 // is at the ||.
 func (p *redoParser) concatFollows() bool {
+	if p.pos < len(p.s) && p.s[p.pos] != '|' && !isSpace(p.s[p.pos]) {
+		return false
+	}
 	save := p.pos
 	p.skipSpace()
 	if strings.HasPrefix(p.s[p.pos:], "||") {
@@ -463,6 +501,10 @@ func (p *redoParser) parens() error {
 	start := p.pos
 	depth := 0
 	for p.pos < len(p.s) {
+		if !parenStop[p.s[p.pos]] {
+			p.pos++
+			continue
+		}
 		switch p.s[p.pos] {
 		case '(':
 			depth++
@@ -500,7 +542,16 @@ func (p *redoParser) parens() error {
 func (p *redoParser) literal(ctx valueCtx) (string, error) {
 	open := p.pos
 	start := open + 1
-	var b []byte // nil unless the literal holds quotes
+	if !p.relaxed {
+		v, n, ok := unquote(p.s[open:])
+		if !ok {
+			return "", p.errorf("unterminated literal")
+		}
+		p.pos = open + n
+		p.litEnd = p.pos
+		return v, nil
+	}
+	var b []byte
 	seg := start
 	for i := start; ; {
 		j := strings.IndexByte(p.s[i:], '\'')
@@ -509,21 +560,6 @@ func (p *redoParser) literal(ctx valueCtx) (string, error) {
 			return "", p.errorf("unterminated literal")
 		}
 		j += i
-		if !p.relaxed {
-			if j+1 < len(p.s) && p.s[j+1] == '\'' {
-				b = append(b, p.s[seg:j+1]...)
-				i, seg = j+2, j+2
-				continue
-			}
-			p.pos = j + 1
-			if !p.canFollow(ctx, p.pos) {
-				p.quoteFault = true
-			}
-			if b == nil {
-				return p.s[start:j], nil
-			}
-			return string(append(b, p.s[seg:j]...)), nil
-		}
 		// Relaxed: a run of n quotes closes the literal only where the
 		// statement can go on after it; the other quotes are data, a
 		// doubled pair standing for one quote.
@@ -540,6 +576,61 @@ func (p *redoParser) literal(ctx valueCtx) (string, error) {
 		b = append(b, strings.Repeat("'", (n+1)/2)...)
 		i, seg = j+n, j+n
 	}
+}
+
+// indexByte is strings.IndexByte with a plain loop over the first bytes:
+// identifiers and most values are short, and the loop beats the call.
+func indexByte(s string, c byte) int {
+	n := min(len(s), 16)
+	for i := 0; i < n; i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	if n == len(s) {
+		return -1
+	}
+	if j := strings.IndexByte(s[n:], c); j >= 0 {
+		return n + j
+	}
+	return -1
+}
+
+// unquote reads the quoted literal s starts with. It returns the value with
+// doubled quotes made single (a substring of s when there are none, else one
+// allocation) and the length of the literal in s.
+func unquote(s string) (val string, n int, ok bool) {
+	escapes := 0
+	i := 1
+	for {
+		j := indexByte(s[i:], '\'')
+		if j < 0 {
+			return "", 0, false
+		}
+		i += j
+		if i+1 < len(s) && s[i+1] == '\'' {
+			escapes++
+			i += 2
+			continue
+		}
+		break
+	}
+	body := s[1:i]
+	if escapes == 0 {
+		return body, i + 1, true
+	}
+	var b strings.Builder
+	b.Grow(len(body) - escapes)
+	for {
+		k := strings.Index(body, "''")
+		if k < 0 {
+			b.WriteString(body)
+			break
+		}
+		b.WriteString(body[:k+1])
+		body = body[k+2:]
+	}
+	return b.String(), i + 1, true
 }
 
 // canFollow reports whether what stands at i can follow a value in ctx.
@@ -577,7 +668,7 @@ func (p *redoParser) canFollow(ctx valueCtx, i int) bool {
 		if rest[0] == ';' || strings.HasPrefix(rest, "||") {
 			return true
 		}
-		return keywordAt(rest, "and") && (columnStart(s, i+3) || keywordAt(strings.TrimLeft(s[i+3:], " \t\r\n"), "ROWID"))
+		return keywordAt(rest, "and") && (columnStart(s, i+3) || keywordAt(trimSpace(s[i+3:]), "ROWID"))
 	}
 }
 
@@ -666,6 +757,17 @@ func (p *redoParser) errorf(format string, args ...any) error {
 		msg = fmt.Sprintf(format, args...)
 	}
 	return &SyntaxError{Pos: p.pos, Msg: msg, Near: cut(p.s[min(p.pos, len(p.s)):], 40)}
+}
+
+// parenStop marks the bytes parens must look at.
+var parenStop = [256]bool{'(': true, ')': true, '\'': true}
+
+func trimSpace(s string) string {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return s[i:]
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }

@@ -88,7 +88,7 @@ var redoOverrides = map[int]struct {
 	39: {new: []logminer.Column{{Name: "DATA", Value: str("XMLType(:1)")}}, old: []logminer.Column{{Name: "ID", Value: str("1")}},
 		reason: "an XML DOC BEGIN update is still an update: the bind placeholder is kept verbatim"},
 	46: {new: []logminer.Column{{Name: "F3", Value: str("XMLType(:1)")}},
-		old: []logminer.Column{{Name: "F1", Value: str("5010")}, {Name: "F2", Value: str("Aho40431")}, {Name: "F5", Value: str("PETER")}},
+		old:    []logminer.Column{{Name: "F1", Value: str("5010")}, {Name: "F2", Value: str("Aho40431")}, {Name: "F5", Value: str("PETER")}},
 		reason: "as line 39"},
 }
 

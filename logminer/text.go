@@ -45,11 +45,11 @@ func nextCall(s string) (c call, rest string, ok bool) {
 		return call{}, "", false
 	}
 	c.name = s[:i]
-	s = strings.TrimLeft(s[i:], " \t\r\n")
+	s = trimSpace(s[i:])
 	if s == "" || s[0] != '(' {
 		return call{}, "", false
 	}
-	s = strings.TrimLeft(s[1:], " \t\r\n")
+	s = trimSpace(s[1:])
 	for {
 		if s != "" && s[0] == ')' && c.n == 0 {
 			return c, s[1:], true
@@ -63,7 +63,7 @@ func nextCall(s string) (c call, rest string, ok bool) {
 		}
 		c.args[c.n] = v
 		c.n++
-		s = strings.TrimLeft(r, " \t\r\n")
+		s = trimSpace(r)
 		if s == "" {
 			return call{}, "", false
 		}
@@ -71,7 +71,7 @@ func nextCall(s string) (c call, rest string, ok bool) {
 		case ')':
 			return c, s[1:], true
 		case ',':
-			s = strings.TrimLeft(s[1:], " \t\r\n")
+			s = trimSpace(s[1:])
 		default:
 			return call{}, "", false
 		}
@@ -83,29 +83,16 @@ func quoted(s string) (val, rest string, ok bool) {
 	if s == "" || s[0] != '\'' {
 		return "", "", false
 	}
-	var b []byte
-	seg := 1
-	for i := 1; ; {
-		j := strings.IndexByte(s[i:], '\'')
-		if j < 0 {
-			return "", "", false
-		}
-		j += i
-		if j+1 < len(s) && s[j+1] == '\'' {
-			b = append(b, s[seg:j+1]...)
-			i, seg = j+2, j+2
-			continue
-		}
-		if b == nil {
-			return s[1:j], s[j+1:], true
-		}
-		return string(append(b, s[seg:j]...)), s[j+1:], true
+	v, n, ok := unquote(s)
+	if !ok {
+		return "", "", false
 	}
+	return v, s[n:], true
 }
 
 func skipComments(s string) string {
 	for {
-		s = strings.TrimLeft(s, " \t\r\n")
+		s = trimSpace(s)
 		if !strings.HasPrefix(s, "/*") {
 			return s
 		}
@@ -187,7 +174,7 @@ func concat(t Type, raw string, term termFunc) (string, error) {
 			}
 			b.WriteString(v)
 		}
-		s = strings.TrimLeft(s, " \t\r\n")
+		s = trimSpace(s)
 		if s == "" {
 			break
 		}
