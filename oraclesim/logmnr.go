@@ -241,14 +241,14 @@ type contentsSource struct {
 	noDelim bool
 	nls     nls
 
-	rec        *redoRecord
-	piece      int
-	pieces     int
-	redoParts  []string
-	undoParts  []string
-	needRedo   bool // SQL_REDO or SQL_UNDO requested: render per record
-	needUndo   bool
-	buf        []byte
+	rec       *redoRecord
+	piece     int
+	pieces    int
+	redoParts []string
+	undoParts []string
+	needRedo  bool // SQL_REDO or SQL_UNDO requested: render per record
+	needUndo  bool
+	buf       []byte
 }
 
 // openContents snapshots the session's logs for a query.

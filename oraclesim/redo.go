@@ -103,9 +103,9 @@ const rowsPerBlock = 64
 
 // XID is a transaction id: undo segment, slot and sequence.
 type XID struct {
-	USN uint16
+	USN  uint16
 	Slot uint16
-	Sqn uint32
+	Sqn  uint32
 }
 
 // Bytes is V$LOGMNR_CONTENTS.XID: RAW(8), the three fields little-endian.
@@ -189,11 +189,11 @@ type archivedLog struct {
 	deleted   bool
 	completed time.Time
 	// copies of the log's fields, kept after a purge for V$ARCHIVED_LOG
-	thread             int
-	seq                uint32
-	firstSCN, nextSCN  uint64
+	thread              int
+	seq                 uint32
+	firstSCN, nextSCN   uint64
 	firstTime, nextTime time.Time
-	bytes              int64
+	bytes               int64
 }
 
 type redoThread struct {
@@ -326,14 +326,14 @@ func (db *DB) PurgeArchivedLogs(scn uint64) int {
 
 // LogInfo describes one redo log sequence for tests and tools.
 type LogInfo struct {
-	Thread        int
-	Sequence      uint32
-	FirstChange   uint64
-	NextChange    uint64 // 0 for the current log
-	Name          string // archived name, or the online member for the current log
-	Online        bool
-	Deleted       bool
-	Records       int
+	Thread      int
+	Sequence    uint32
+	FirstChange uint64
+	NextChange  uint64 // 0 for the current log
+	Name        string // archived name, or the online member for the current log
+	Online      bool
+	Deleted     bool
+	Records     int
 }
 
 // Logs lists archived logs (oldest first) then the current online log of

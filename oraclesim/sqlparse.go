@@ -198,9 +198,9 @@ type tableRef struct {
 
 type selItem struct {
 	star  bool
-	col   string  // column name (resolved at open)
-	agg   string  // COUNT, MIN, MAX
-	fn    string  // RAWTOHEX, TO_CHAR
+	col   string   // column name (resolved at open)
+	agg   string   // COUNT, MIN, MAX
+	fn    string   // RAWTOHEX, TO_CHAR
 	lit   *operand // literal or pseudo value
 	alias string
 }
@@ -212,12 +212,12 @@ type orderItem struct {
 }
 
 type selectStmt struct {
-	items   []selItem
-	from    tableRef
-	where   *expr
-	order   []orderItem
-	limit   *operand
-	dual    bool
+	items []selItem
+	from  tableRef
+	where *expr
+	order []orderItem
+	limit *operand
+	dual  bool
 }
 
 type plsqlCall struct {
@@ -244,17 +244,17 @@ const (
 	oString
 	oNumber
 	oNull
-	oConst   // DBMS_LOGMNR.X
-	oFunc    // TO_DATE etc.
-	oColumn  // column reference
-	oPseudo  // SYSDATE, SYSTIMESTAMP, CURRENT_SCN function
+	oConst  // DBMS_LOGMNR.X
+	oFunc   // TO_DATE etc.
+	oColumn // column reference
+	oPseudo // SYSDATE, SYSTIMESTAMP, CURRENT_SCN function
 )
 
 type operand struct {
-	kind  opKind
-	s     string // literal text, bind name, function name, column name
-	bind  int    // occurrence index of a bind
-	args  []operand
+	kind opKind
+	s    string // literal text, bind name, function name, column name
+	bind int    // occurrence index of a bind
+	args []operand
 }
 
 type exprKind uint8
@@ -272,12 +272,12 @@ const (
 )
 
 type expr struct {
-	kind  exprKind
-	l, r  *expr
-	col   string
-	op    string
-	vals  []operand
-	not   bool
+	kind exprKind
+	l, r *expr
+	col  string
+	op   string
+	vals []operand
+	not  bool
 }
 
 // parser
