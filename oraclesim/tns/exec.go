@@ -601,6 +601,17 @@ func (s *session) appendRows(c *cursor, n int) error {
 		return nil
 	}
 	w := &s.w
+	// Row header: column count (the client needs it on re-executed
+	// statements, which get no describe), no bit vector (every column of
+	// every row is sent).
+	w.u8(msgRowHeader)
+	w.u8(0)
+	w.uc(uint64(len(c.cols)))
+	w.uc(0)
+	w.uc(uint64(n))
+	w.uc(0)
+	w.u8(0)
+	w.u8(0)
 	start := len(w.b)
 	limit := s.srv.cfg.MaxBatchBytes
 	for sent := 0; sent < n; sent++ {
