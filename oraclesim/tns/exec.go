@@ -140,6 +140,12 @@ type cursor struct {
 	count  int64
 	row    []driver.Value
 	peeked bool // row holds a row not yet sent
+
+	// Previous row as encoded on the wire, for sending only changed
+	// columns. The client keeps the matching values per statement.
+	prev      [][]byte
+	havePrev  bool
+	vecActive bool // the client's bit vector is not all ones
 }
 
 // close ends the cursor's open result.
@@ -498,6 +504,7 @@ func (s *session) openQuery(c *cursor, args []driver.NamedValue) error {
 	}
 	c.cols = cols
 	c.row = make([]driver.Value, len(cols))
+	c.havePrev = false
 	return nil
 }
 
@@ -612,6 +619,7 @@ func (s *session) appendRows(c *cursor, n int) error {
 	w.uc(0)
 	w.u8(0)
 	w.u8(0)
+	c.vecActive = false // the row header resets the client's bit vector
 	start := len(w.b)
 	limit := s.srv.cfg.MaxBatchBytes
 	for sent := 0; sent < n; sent++ {
@@ -630,17 +638,72 @@ func (s *session) appendRows(c *cursor, n int) error {
 			c.peeked = true
 			return nil
 		}
-		mark := len(w.b)
-		w.u8(msgRowData)
-		for i := range c.cols {
-			var err error
-			s.tmp, err = appendValue(w, &c.cols[i], c.row[i], s.tmp)
-			if err != nil {
-				w.b = w.b[:mark]
-				return err
-			}
+		if err := s.appendRow(c); err != nil {
+			return err
 		}
 		c.count++
+	}
+	return nil
+}
+
+// appendRow encodes one row. Like Oracle, it sends only the columns whose
+// value differs from the previous row's, announcing the others with a bit
+// vector (message 21); the client reuses its previous value for them. This
+// saves the client most of its decoding work on LogMiner rows, where owner,
+// table, operation, thread and flags repeat from row to row.
+func (s *session) appendRow(c *cursor) error {
+	w := &s.w
+	if len(c.prev) != len(c.cols) {
+		c.prev = make([][]byte, len(c.cols))
+		c.havePrev = false
+	}
+	enc := &s.enc
+	enc.reset()
+	if cap(s.offs) < len(c.cols)+1 {
+		s.offs = make([]int, len(c.cols)+1)
+	}
+	offs := s.offs[:len(c.cols)+1]
+	for i := range c.cols {
+		offs[i] = len(enc.b)
+		var err error
+		s.tmp, err = appendValue(enc, &c.cols[i], c.row[i], s.tmp)
+		if err != nil {
+			return err
+		}
+	}
+	offs[len(c.cols)] = len(enc.b)
+	nvec := (len(c.cols) + 7) / 8
+	if cap(s.vec) < nvec {
+		s.vec = make([]byte, nvec)
+	}
+	vec := s.vec[:nvec]
+	clear(vec)
+	sent := 0
+	for i := range c.cols {
+		v := enc.b[offs[i]:offs[i+1]]
+		if c.havePrev && string(v) == string(c.prev[i]) {
+			continue
+		}
+		vec[i/8] |= 1 << (i % 8)
+		sent++
+		c.prev[i] = append(c.prev[i][:0], v...)
+	}
+	c.havePrev = true
+	if sent < len(c.cols) || c.vecActive {
+		w.u8(msgBitVector)
+		w.uc(uint64(sent))
+		w.raw(vec...)
+		c.vecActive = sent < len(c.cols)
+	}
+	w.u8(msgRowData)
+	if sent == len(c.cols) {
+		w.raw(enc.b...)
+		return nil
+	}
+	for i := range c.cols {
+		if vec[i/8]&(1<<(i%8)) != 0 {
+			w.raw(enc.b[offs[i]:offs[i+1]]...)
+		}
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ type session struct {
 	cursors map[int]*cursor
 	nextCur int
 	tmp     []byte
+	enc     wbuf  // one row's encoded columns
+	offs    []int // column offsets in enc
+	vec     []byte
 
 	callMu      sync.Mutex // guards callCancel and interrupted
 	callCancel  context.CancelFunc
