@@ -2,6 +2,7 @@ package oraclesim
 
 import (
 	"sort"
+	"time"
 	"unicode/utf8"
 )
 
@@ -356,12 +357,12 @@ func (cs *contentsSource) value(c int) any {
 		}
 		return nil
 	case lcTimestamp:
-		return r.ts
+		return dateOf(r.ts)
 	case lcStartTimestamp:
-		return r.tx.startTS
+		return dateOf(r.tx.startTS)
 	case lcCommitTimestamp:
 		if r.op == OpCommit {
-			return r.ts
+			return dateOf(r.ts)
 		}
 		return nil
 	case lcXIDUSN:
@@ -634,3 +635,6 @@ func rsID(r *redoRecord) string {
 	b[23] = ' '
 	return string(b[:24])
 }
+
+// dateOf is a time as an Oracle DATE: UTC wall clock, whole seconds.
+func dateOf(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }

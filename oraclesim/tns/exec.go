@@ -459,9 +459,12 @@ func (s *session) openQuery(c *cursor, args []driver.NamedValue) error {
 	c.done, c.count = false, 0
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.beginCall(cancel)
-	rows, err := queryBackend(ctx, s.backend, c.sql, args)
-	if err != nil && isBootstrapTZQuery(c.sql) {
-		rows, err = systimestampRows(), nil
+	var rows driver.Rows
+	var err error
+	if isBootstrapTZQuery(c.sql) {
+		rows = systimestampRows()
+	} else {
+		rows, err = queryBackend(ctx, s.backend, c.sql, args)
 	}
 	if s.endCall() {
 		if rows != nil {
@@ -791,8 +794,11 @@ func bootstrapNLSBlock(sqlText string) bool {
 	return strings.Contains(strings.ToLower(sqlText), "nls_session_parameters") && classify(sqlText) == kindPLSQL
 }
 
-// isBootstrapTZQuery recognises go-ora's query for the server's time zone.
-// When the backend cannot answer it the listener does, with UTC.
+// isBootstrapTZQuery recognises go-ora's query for the server's time zone,
+// which it runs while logging on. The listener answers it itself, always as
+// TIMESTAMP WITH TIME ZONE in UTC: go-ora decodes the answer before it knows
+// the server's zone and panics on any other column type, and UTC makes it
+// return DATE and TIMESTAMP values in UTC, as the in-process driver does.
 func isBootstrapTZQuery(sqlText string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(sqlText), " "), "SELECT SYSTIMESTAMP FROM DUAL")
 }
