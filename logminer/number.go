@@ -18,7 +18,13 @@ func decodeNumber(t Type, raw string) (string, error) {
 		s = s[1:]
 	}
 	mant, exp := s, 0
-	i := strings.IndexAny(s, "eE")
+	i := -1
+	for k := 0; k < len(s); k++ {
+		if s[k] == 'e' || s[k] == 'E' {
+			i = k
+			break
+		}
+	}
 	if i >= 0 {
 		mant = s[:i]
 		e, ok := atoiSigned(s[i+1:])

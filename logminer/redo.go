@@ -28,9 +28,24 @@ type Column struct {
 
 // ParseRedo parses a SQL_REDO statement (its CSF pieces already joined).
 // It never panics; an error matches ErrSyntax and quotes the position at fault.
+// The Redo it returns owns its memory; Parser.Parse reuses it instead.
 func ParseRedo(sqlRedo string) (Redo, error) {
 	var p redoParser
 	return p.parse(sqlRedo)
+}
+
+// Parser parses SQL_REDO statements like ParseRedo, reusing its memory from
+// one statement to the next, as csv.Reader does with ReuseRecord: the
+// columns and values of a Redo it returns are valid until the next Parse.
+// The zero value is ready to use. A Parser is not safe for concurrent use.
+type Parser struct {
+	p redoParser
+}
+
+// Parse parses one statement; see ParseRedo.
+func (ps *Parser) Parse(sqlRedo string) (Redo, error) {
+	ps.p.reuse = true
+	return ps.p.parse(sqlRedo)
 }
 
 // redoParser holds the state of one parse. The zero value is ready to use.
@@ -45,6 +60,8 @@ type redoParser struct {
 
 	cols []Column
 	vals []string
+	// reuse keeps cols and vals from one parse to the next (Parser).
+	reuse bool
 }
 
 // value contexts decide, in relaxed mode, whether a quote can close a literal.
@@ -78,11 +95,15 @@ func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
 	// One allocation holds the columns and values of most statements; a
 	// wider one grows the slices (the values already pointed to stay in
 	// the first block, which is never written again).
-	m := new(struct {
-		cols [16]Column
-		vals [16]string
-	})
-	p.cols, p.vals = m.cols[:0], m.vals[:0]
+	if p.reuse && p.cols != nil {
+		p.cols, p.vals = p.cols[:0], p.vals[:0]
+	} else {
+		m := new(struct {
+			cols [16]Column
+			vals [16]string
+		})
+		p.cols, p.vals = m.cols[:0], m.vals[:0]
+	}
 
 	p.skipSpace()
 	switch w := p.word(); {

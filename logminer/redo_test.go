@@ -190,3 +190,44 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestParserMatchesParseRedo: one Parser reused over every sample gives what
+// ParseRedo gives, statement after statement, wide ones included.
+func TestParserMatchesParseRedo(t *testing.T) {
+	var sqls []string
+	for _, c := range loadJSONL(t, "testdata/sql_redo_cases.jsonl", func(*redoCase, int) {}) {
+		sqls = append(sqls, c.SQLRedo)
+	}
+	var wide strings.Builder
+	wide.WriteString(`insert into "S"."WIDE"(`)
+	for i := range 100 {
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		wide.WriteString(`"C` + itoa(i) + `"`)
+	}
+	wide.WriteString(") values (")
+	for i := range 100 {
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		wide.WriteString("'" + itoa(i*i) + "'")
+	}
+	wide.WriteString(")")
+	sqls = append(sqls, wide.String(), sqls[0], wide.String())
+
+	var p logminer.Parser
+	for round := range 2 {
+		for _, sql := range sqls {
+			want, wantErr := logminer.ParseRedo(sql)
+			got, err := p.Parse(sql)
+			if (err == nil) != (wantErr == nil) {
+				t.Fatalf("round %d: Parse(%q) error %v, ParseRedo error %v", round, sql, err, wantErr)
+			}
+			if err == nil && !sameRedo(got, want) {
+				t.Fatalf("round %d: Parse(%q) = %s / %s, ParseRedo = %s / %s", round, sql,
+					fmtCols(got.New), fmtCols(got.Old), fmtCols(want.New), fmtCols(want.Old))
+			}
+		}
+	}
+}
