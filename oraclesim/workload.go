@@ -277,7 +277,7 @@ var (
 func (w *Workload) remark() string {
 	if w.rng.Float64() < w.cfg.BigRemarkShare {
 		n := 3800 + w.rng.Intn(200)
-		return strings.Repeat("x', ", n/4)[:n]
+		return strings.Repeat("x', ", n/4+1)[:n]
 	}
 	return remarks[w.rng.Intn(len(remarks))]
 }
