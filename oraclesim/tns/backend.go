@@ -24,7 +24,8 @@ func queryBackend(ctx context.Context, conn driver.Conn, query string, args []dr
 	if sq, ok := st.(driver.StmtQueryContext); ok {
 		rows, err = sq.QueryContext(ctx, args)
 	} else {
-		rows, err = st.Query(plainValues(args)) //nolint:staticcheck // fallback for old drivers
+		//lint:ignore SA1019 fallback for drivers without StmtQueryContext, as database/sql does
+		rows, err = st.Query(plainValues(args))
 	}
 	if err != nil {
 		_ = st.Close()
@@ -48,7 +49,8 @@ func execBackend(ctx context.Context, conn driver.Conn, query string, args []dri
 	if se, ok := st.(driver.StmtExecContext); ok {
 		return se.ExecContext(ctx, args)
 	}
-	return st.Exec(plainValues(args)) //nolint:staticcheck // fallback for old drivers
+	//lint:ignore SA1019 fallback for drivers without StmtExecContext, as database/sql does
+	return st.Exec(plainValues(args))
 }
 
 func prepareBackend(ctx context.Context, conn driver.Conn, query string) (driver.Stmt, error) {
@@ -62,7 +64,8 @@ func beginBackend(ctx context.Context, conn driver.Conn) (driver.Tx, error) {
 	if b, ok := conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, driver.TxOptions{})
 	}
-	return conn.Begin() //nolint:staticcheck // fallback for old drivers
+	//lint:ignore SA1019 fallback for drivers without ConnBeginTx, as database/sql does
+	return conn.Begin()
 }
 
 func plainValues(args []driver.NamedValue) []driver.Value {
@@ -92,4 +95,25 @@ func (r *stmtRows) ColumnTypeDatabaseTypeName(i int) string {
 		return t.ColumnTypeDatabaseTypeName(i)
 	}
 	return "VARCHAR2"
+}
+
+func (r *stmtRows) ColumnTypeLength(i int) (int64, bool) {
+	if t, ok := r.Rows.(driver.RowsColumnTypeLength); ok {
+		return t.ColumnTypeLength(i)
+	}
+	return 0, false
+}
+
+func (r *stmtRows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
+	if t, ok := r.Rows.(driver.RowsColumnTypePrecisionScale); ok {
+		return t.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
+}
+
+func (r *stmtRows) ColumnTypeNullable(i int) (bool, bool) {
+	if t, ok := r.Rows.(driver.RowsColumnTypeNullable); ok {
+		return t.ColumnTypeNullable(i)
+	}
+	return false, false
 }

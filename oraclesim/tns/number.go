@@ -106,8 +106,11 @@ func appendNumber(dst []byte, s string) ([]byte, error) {
 		point++
 	}
 	exp100 := point / 2
-	if exp100 > 62 || exp100 < -65 {
+	if exp100 > 63 {
 		return dst, newOraError(1426, "numeric overflow")
+	}
+	if exp100 < -64 {
+		return append(dst, 0x80), nil // below 1e-130 Oracle stores zero
 	}
 	npairs := (len(d) + 1) / 2
 	if npairs > 20 {

@@ -159,11 +159,14 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	s.mu.Unlock()
 
 	err := ss.serve(ctx)
+	killed := ss.wasKilled()
 
 	s.mu.Lock()
 	delete(s.sessions, ss)
 	s.mu.Unlock()
 	switch {
+	case killed:
+		s.log.Info("session dropped", "sid", ss.sid, "user", ss.login.User)
 	case err == nil, errors.Is(err, ErrClientClosed), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), ctx.Err() != nil:
 		s.log.Debug("session ended", "sid", ss.sid, "user", ss.login.User)
 	default:

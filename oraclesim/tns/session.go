@@ -53,9 +53,10 @@ type session struct {
 	offs    []int // column offsets in enc
 	vec     []byte
 
-	callMu      sync.Mutex // guards callCancel and interrupted
+	callMu      sync.Mutex // guards callCancel, interrupted, killed and cancel
 	callCancel  context.CancelFunc
 	interrupted bool
+	killed      bool
 }
 
 func newSession(srv *Server, conn net.Conn, sid int) *session {
@@ -76,11 +77,18 @@ func newSession(srv *Server, conn net.Conn, sid int) *session {
 func (s *session) kill() {
 	s.callMu.Lock()
 	cancel := s.cancel
+	s.killed = true
 	s.callMu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
 	_ = s.conn.Close()
+}
+
+func (s *session) wasKilled() bool {
+	s.callMu.Lock()
+	defer s.callMu.Unlock()
+	return s.killed
 }
 
 // serve runs the session until the client leaves or ctx is cancelled.
