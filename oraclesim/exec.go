@@ -1,7 +1,6 @@
 package oraclesim
 
 import (
-	"bytes"
 	"database/sql/driver"
 	"encoding/hex"
 	"sort"
@@ -1237,7 +1236,11 @@ func (df *dateFormat) parse(s string) (time.Time, error) {
 		var ok = true
 		switch e.kind {
 		case fLit:
+			signNext := k+1 < len(df.elems) && (df.elems[k+1].kind == fTZH || df.elems[k+1].kind == fTZR || df.elems[k+1].kind == fSYYYY)
 			for i < len(s) && !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
+				if signNext && (s[i] == '+' || s[i] == '-') {
+					break
+				}
 				i++
 			}
 		case fFM, fTZD:
@@ -1382,4 +1385,3 @@ func (df *dateFormat) parse(s string) (time.Time, error) {
 	return tm, nil
 }
 
-var _ = bytes.Compare

@@ -62,14 +62,14 @@ func TestRenderMatchesRealSamples(t *testing.T) {
 	noRowid := "DBMS_LOGMNR.DICT_FROM_ONLINE_CATALOG + DBMS_LOGMNR.NO_ROWID_IN_STMT"
 	noRowidNoDelim := noRowid + " + DBMS_LOGMNR.NO_SQL_DELIMITER"
 	tests := []struct {
-		name   string
-		level  string
-		spec   TableSpec
-		nls    []string
-		opts   string
-		do     func(tx *Tx, tbl *Table) error
-		want   string // verbatim from the samples
-		rowid  string // the sample's ROWID, replaced by ours
+		name  string
+		level string
+		spec  TableSpec
+		nls   []string
+		opts  string
+		do    func(tx *Tx, tbl *Table) error
+		want  string // verbatim from the samples
+		rowid string // the sample's ROWID, replaced by ours
 	}{
 		{
 			name: "insert NUMBER and VARCHAR2 (real Oracle, DBZ-6960)", level: LoggingAll,
@@ -147,7 +147,10 @@ func TestRenderMatchesRealSamples(t *testing.T) {
 			name: "NCHAR padded UNISTR with ASCII kept (dtle)", level: LoggingAll,
 			spec: TableSpec{Schema: "TEST", Name: "NCHAR_255_COLUMNS", Columns: cols2("COL1", "NUMBER", "COL2", "NCHAR(255)")},
 			opts: noRowidNoDelim,
-			do:   func(tx *Tx, tbl *Table) error { _, err := tx.Insert(tbl, 11, "数据库sql测试数据库sql测试"); return err },
+			do: func(tx *Tx, tbl *Table) error {
+				_, err := tx.Insert(tbl, 11, "数据库sql测试数据库sql测试")
+				return err
+			},
 			want: `insert into "TEST"."NCHAR_255_COLUMNS"("COL1","COL2") values ('11',UNISTR('\6570\636E\5E93sql\6D4B\8BD5\6570\636E\5E93sql\6D4B\8BD5` + strings.Repeat(" ", 239) + `'))`,
 		},
 		{

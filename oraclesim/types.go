@@ -61,16 +61,6 @@ func (t Type) IsNational() bool {
 	return t.Kind == KindNVarchar2 || t.Kind == KindNChar || t.Kind == KindNClob
 }
 
-func (t Type) isChar() bool {
-	switch t.Kind {
-	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindClob, KindNClob:
-		return true
-	}
-	return false
-}
-
-func (t Type) isNumeric() bool { return t.Kind == KindNumber || t.Kind == KindFloat }
-
 // DataType is the type as ALL_TAB_COLUMNS.DATA_TYPE spells it ("NUMBER",
 // "TIMESTAMP(6) WITH TIME ZONE", "INTERVAL DAY(2) TO SECOND(6)").
 func (t Type) DataType() string {
