@@ -1384,4 +1384,3 @@ func (df *dateFormat) parse(s string) (time.Time, error) {
 	}
 	return tm, nil
 }
-
