@@ -430,9 +430,10 @@ var (
 
 // decodeDatetime reads TO_DATE / TO_TIMESTAMP / TO_TIMESTAMP_TZ calls, or a
 // bare datetime text, and writes the canonical ISO 8601 form.
-func decodeDatetime(t Type, raw string) (string, error) {
+func decodeDatetime(t Type, raw string, literal bool) (string, error) {
+	// A quoted datetime text is read with the session formats.
 	text, formats := raw, anyFormats
-	if c, ok := parseCall(raw); ok {
+	if c, ok := parseCall(raw); ok && !literal {
 		text = c.args[0]
 		switch {
 		case c.n == 0:
@@ -455,7 +456,7 @@ func decodeDatetime(t Type, raw string) (string, error) {
 		default:
 			return "", decodeErr(t.Name, raw, "unexpected function "+c.name+" for a datetime")
 		}
-	} else if isExpression(raw) {
+	} else if !literal {
 		return "", decodeErr(t.Name, raw, "not a datetime literal")
 	}
 	for _, f := range formats {

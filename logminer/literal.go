@@ -99,21 +99,38 @@ func DecodeLiteral(raw string, oracleType string) (string, error) {
 	return t.Decode(raw)
 }
 
-// Decode is DecodeLiteral for a resolved type.
+// Decode is DecodeLiteral for a resolved type. Whether raw is the text of
+// a quoted literal or an expression is guessed from its shape; the reader
+// knows it (Parser.Quoted) and calls DecodeValue instead.
 func (t Type) Decode(raw string) (string, error) {
+	return t.DecodeValue(raw, !isExpression(raw))
+}
+
+// DecodeValue decodes raw, which is the text of a quoted literal when
+// literal is true (taken as it is, however it reads) and otherwise an
+// expression such as TO_DATE(...), UNISTR(...) || ..., or a bare number.
+func (t Type) DecodeValue(raw string, literal bool) (string, error) {
+	switch t.Kind {
+	case KindText:
+		if literal {
+			return raw, nil
+		}
+		return concat(t, raw, textTerm)
+	case KindBinary:
+		if literal {
+			return lowerHex(t, raw, raw)
+		}
+		return concat(t, raw, binaryTerm)
+	case KindDate, KindTimestamp, KindTimestampTZ, KindTimestampLTZ:
+		return decodeDatetime(t, raw, literal)
+	case KindInterval:
+		return decodeInterval(t, raw, literal)
+	}
 	switch t.Kind {
 	case KindNumber:
 		return decodeNumber(t, raw)
 	case KindFloat32, KindFloat64:
 		return decodeFloat(t, raw)
-	case KindDate, KindTimestamp, KindTimestampTZ, KindTimestampLTZ:
-		return decodeDatetime(t, raw)
-	case KindText:
-		return decodeText(t, raw)
-	case KindBinary:
-		return decodeBinary(t, raw)
-	case KindInterval:
-		return decodeInterval(t, raw)
 	}
 	return "", decodeErr(t.Name, raw, "unsupported Oracle data type")
 }
@@ -135,11 +152,14 @@ func decodeFloat(t Type, raw string) (string, error) {
 
 // decodeInterval returns Oracle's interval text: the argument of
 // TO_YMINTERVAL / TO_DSINTERVAL, or the literal itself.
-func decodeInterval(t Type, raw string) (string, error) {
-	if name, args, ok := splitCall(raw); ok {
+func decodeInterval(t Type, raw string, literal bool) (string, error) {
+	if name, args, ok := splitCall(raw); ok && !literal {
 		if (strings.EqualFold(name, "TO_YMINTERVAL") || strings.EqualFold(name, "TO_DSINTERVAL")) && len(args) == 1 {
 			return args[0], nil
 		}
+		return "", decodeErr(t.Name, raw, "expected TO_YMINTERVAL or TO_DSINTERVAL")
+	}
+	if !literal {
 		return "", decodeErr(t.Name, raw, "expected TO_YMINTERVAL or TO_DSINTERVAL")
 	}
 	if raw == "" || strings.ContainsAny(raw, "'()") {

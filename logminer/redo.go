@@ -39,13 +39,26 @@ func ParseRedo(sqlRedo string) (Redo, error) {
 // columns and values of a Redo it returns are valid until the next Parse.
 // The zero value is ready to use. A Parser is not safe for concurrent use.
 type Parser struct {
-	p redoParser
+	p    redoParser
+	newN int
 }
 
 // Parse parses one statement; see ParseRedo.
 func (ps *Parser) Parse(sqlRedo string) (Redo, error) {
 	ps.p.reuse = true
-	return ps.p.parse(sqlRedo)
+	r, err := ps.p.parse(sqlRedo)
+	ps.newN = len(r.New)
+	return r, err
+}
+
+// Quoted reports, for the Redo of the last Parse, which values were quoted
+// literals in the statement (newQ[i] for r.New[i], oldQ[i] for r.Old[i]).
+// A quoted literal is text to take as it is, even when it reads like a
+// function call; pass this to Type.DecodeValue. ParseRedo alone cannot tell
+// the text HEXTORAW('41') from the call HEXTORAW('41').
+func (ps *Parser) Quoted() (newQ, oldQ []bool) {
+	q := ps.p.quoted
+	return q[:ps.newN:ps.newN], q[ps.newN:]
 }
 
 // redoParser holds the state of one parse. The zero value is ready to use.
@@ -60,8 +73,13 @@ type redoParser struct {
 
 	cols []Column
 	vals []string
+	// quoted[i] is true when cols[i] came from a quoted literal; kept only
+	// when reuse is set (Parser).
+	quoted []bool
 	// reuse keeps cols and vals from one parse to the next (Parser).
 	reuse bool
+	// lastQuoted tells whether the last value read was a quoted literal.
+	lastQuoted bool
 }
 
 // value contexts decide, in relaxed mode, whether a quote can close a literal.
@@ -96,7 +114,7 @@ func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
 	// wider one grows the slices (the values already pointed to stay in
 	// the first block, which is never written again).
 	if p.reuse && p.cols != nil {
-		p.cols, p.vals = p.cols[:0], p.vals[:0]
+		p.cols, p.vals, p.quoted = p.cols[:0], p.vals[:0], p.quoted[:0]
 	} else {
 		m := new(struct {
 			cols [16]Column
@@ -146,7 +164,7 @@ func (p *redoParser) insert(r *Redo) error {
 		if err != nil {
 			return err
 		}
-		p.cols = append(p.cols, Column{Name: name})
+		p.addCol(Column{Name: name})
 		p.skipSpace()
 		if p.peek() == ',' {
 			p.pos++
@@ -159,6 +177,11 @@ func (p *redoParser) insert(r *Redo) error {
 	}
 	if err := p.keyword("values"); err != nil {
 		return err
+	}
+	if p.reuse {
+		for len(p.quoted) < len(p.cols) {
+			p.quoted = append(p.quoted, false)
+		}
 	}
 	p.skipSpace()
 	if err := p.expect('('); err != nil {
@@ -176,6 +199,9 @@ func (p *redoParser) insert(r *Redo) error {
 			return err
 		}
 		p.cols[i].Value = v
+		if p.reuse {
+			p.quoted[i] = p.lastQuoted
+		}
 	}
 	p.skipSpace()
 	if err := p.expect(')'); err != nil {
@@ -297,13 +323,14 @@ func (p *redoParser) predicate(r *Redo) error {
 		if err != nil {
 			return err
 		}
-		p.cols = append(p.cols, Column{Name: name, Value: v})
+		p.addCol(Column{Name: name, Value: v})
 		return nil
 	}
 	if strings.EqualFold(p.word(), "IS") {
 		p.skipSpace()
 		if strings.EqualFold(p.word(), "NULL") {
-			p.cols = append(p.cols, Column{Name: name})
+			p.lastQuoted = false
+			p.addCol(Column{Name: name})
 			return nil
 		}
 	}
@@ -328,8 +355,17 @@ func (p *redoParser) assignment(ctx valueCtx) error {
 	if err != nil {
 		return err
 	}
-	p.cols = append(p.cols, Column{Name: name, Value: v})
+	p.addCol(Column{Name: name, Value: v})
 	return nil
+}
+
+// addCol appends a column; under reuse it records whether its value was a
+// quoted literal (p.lastQuoted, set by value).
+func (p *redoParser) addCol(c Column) {
+	p.cols = append(p.cols, c)
+	if p.reuse {
+		p.quoted = append(p.quoted, p.lastQuoted)
+	}
 }
 
 // columnRef parses "C" or a."C".
@@ -401,6 +437,7 @@ func (p *redoParser) ident() (string, error) {
 func (p *redoParser) value(ctx valueCtx) (*string, error) {
 	p.skipSpace()
 	start := p.pos
+	p.lastQuoted = true
 	if !p.relaxed && p.peek() == '\'' {
 		if v, n, ok := unquote(p.s[start:]); ok {
 			p.pos += n
@@ -424,6 +461,7 @@ func (p *redoParser) value(ctx valueCtx) (*string, error) {
 		p.pos = start
 	case c == 'N' || c == 'n':
 		if w := p.word(); strings.EqualFold(w, "NULL") {
+			p.lastQuoted = false
 			return nil, nil
 		}
 		p.pos = start
@@ -432,6 +470,7 @@ func (p *redoParser) value(ctx valueCtx) (*string, error) {
 			save := p.pos
 			p.skipSpace()
 			if strings.EqualFold(p.word(), "Type") {
+				p.lastQuoted = false
 				return nil, nil
 			}
 			p.pos = save
@@ -440,6 +479,7 @@ func (p *redoParser) value(ctx valueCtx) (*string, error) {
 	case c == 0:
 		return nil, p.errorf("expected a value")
 	}
+	p.lastQuoted = false
 	for {
 		if err := p.term(ctx); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package logminer_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,6 +194,46 @@ func TestDecodeLiteralRules(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("DecodeLiteral(%q, %q) = %q, %v; want %q", tt.raw, tt.typ, got, err, tt.want)
+		}
+	}
+}
+
+// TestQuotedLookalikes: text that reads like a function call stays text
+// when the reader decodes with Parser.Quoted.
+func TestQuotedLookalikes(t *testing.T) {
+	var p logminer.Parser
+	r, err := p.Parse(`update "S"."T" set "A" = 'HEXTORAW(''41'')', "B" = HEXTORAW('41'), "C" = 'EMPTY_CLOB()', "D" = NULL where "E" = 'a()' and "F" IS NULL and "G" = UNISTR('\0041')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newQ, oldQ := p.Quoted()
+	wantNewQ, wantOldQ := []bool{true, false, true, false}, []bool{true, false, false}
+	if !slices.Equal(newQ, wantNewQ) || !slices.Equal(oldQ, wantOldQ) {
+		t.Fatalf("Quoted() = %v %v, want %v %v", newQ, oldQ, wantNewQ, wantOldQ)
+	}
+	typ, _ := logminer.ParseType("VARCHAR2")
+	want := map[string]string{"A": "HEXTORAW('41')", "B": "A", "C": "EMPTY_CLOB()", "E": "a()", "G": "A"}
+	for i, set := range [][]logminer.Column{r.New, r.Old} {
+		q := [][]bool{newQ, oldQ}[i]
+		for j, c := range set {
+			if c.Value == nil {
+				continue
+			}
+			got, err := typ.DecodeValue(*c.Value, q[j])
+			if err != nil || got != want[c.Name] {
+				t.Errorf("%s: DecodeValue(%q, %v) = %q, %v; want %q", c.Name, *c.Value, q[j], got, err, want[c.Name])
+			}
+		}
+	}
+	// A quoted datetime or raw text is read as text too.
+	for _, tt := range []struct{ typ, raw, want string }{
+		{"DATE", "2020-01-15 10:30:00", "2020-01-15T10:30:00"},
+		{"RAW", "C3020B", "c3020b"},
+		{"INTERVAL DAY(2) TO SECOND(6)", "+01 02:03:04.5", "+01 02:03:04.5"},
+	} {
+		typ, _ := logminer.ParseType(tt.typ)
+		if got, err := typ.DecodeValue(tt.raw, true); err != nil || got != tt.want {
+			t.Errorf("DecodeValue(%q, %s, literal) = %q, %v; want %q", tt.raw, tt.typ, got, err, tt.want)
 		}
 	}
 }

@@ -114,24 +114,6 @@ func isExpression(raw string) bool {
 	return ok
 }
 
-// decodeText decodes character data: plain text as is, or an expression of
-// UNISTR(...), HEXTORAW(...) (AL32UTF8 bytes), quoted literals, EMPTY_CLOB()
-// joined by ||.
-func decodeText(t Type, raw string) (string, error) {
-	if !isExpression(raw) {
-		return raw, nil
-	}
-	return concat(t, raw, textTerm)
-}
-
-// decodeBinary returns RAW and BLOB data as lower-case hex.
-func decodeBinary(t Type, raw string) (string, error) {
-	if !isExpression(raw) {
-		return lowerHex(t, raw, raw)
-	}
-	return concat(t, raw, binaryTerm)
-}
-
 type termFunc func(t Type, raw string, c call) (string, error)
 
 // concat decodes each term of a || concatenation and joins the results.
