@@ -1,0 +1,28 @@
+// Package csv is redoflow's transactional CSV sink: one directory per table,
+// <OUTPUT_PATH>/<SCHEMA>.<TABLE>/, holding committed part files
+// part-<task>-<n>.csv that are never modified again, and at most one
+// hidden in-progress file .part-<task>-<n>.csv.inprogress per table and task.
+//
+// Each file starts with a header row, then one row per change:
+//
+//	_op,_scn,_commit_scn,_commit_ts,_xid,_seq,<table columns in table order>
+//
+// _op is r (snapshot read), c, u or d; _commit_ts is ISO 8601; values are in
+// logminer's canonical forms; quoting follows RFC 4180 (as encoding/csv
+// writes it); NULL is an empty field and an empty string is "".
+//
+// Exactly-once is a two-phase protocol driven by the pipeline's checkpoints:
+//
+//  1. PreCommit flushes and fsyncs every in-progress file, finishes (rolls)
+//     files past their size or age, and returns the State to record in the
+//     checkpoint: per table, the finished files awaiting commit and the
+//     in-progress file's valid length.
+//  2. Once the checkpoint is durable, Commit renames the finished files of
+//     that State to their final names and fsyncs the directories.
+//  3. After a crash, Restore with the State of the latest completed
+//     checkpoint commits what that checkpoint had finished (renames are
+//     idempotent), truncates the in-progress file to its recorded length and
+//     deletes whatever this task wrote after the checkpoint.
+//
+// A Sink belongs to one task and is not safe for concurrent use.
+package csv
