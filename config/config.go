@@ -1,0 +1,295 @@
+// Package config reads redoflow's settings from the environment variables
+// of the Flink deployment it replaces (the seed's .env), so existing .env
+// files work unchanged, plus redoflow's own REDOFLOW_* settings. Command
+// flags override them. Every error names the variable and its value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is a job's configuration.
+type Config struct {
+	Database Database
+	Tables   []string // SCHEMA.TABLE, upper case as Oracle stores them
+
+	OutputPath    string
+	CheckpointDir string
+	SavepointDir  string
+	HAStorageDir  string
+
+	CheckpointInterval time.Duration
+	Parallelism        int
+	Slots              int // TASK_MANAGER_NUMBER_OF_TASK_SLOTS
+	RestPort           int
+	MetricsPort        int
+
+	HA HA
+
+	RollSize   int64
+	RollAge    time.Duration
+	DeadLetter string // "dead-letter" or "fail"
+	JobID      string
+}
+
+// Database is how to reach Oracle.
+type Database struct {
+	Host     string
+	Port     int
+	Username string
+	Password Secret
+	SID      string // service name or SID
+	Schema   string
+}
+
+// HA is the high-availability setup.
+type HA struct {
+	Mode      string   // "NONE" or "zookeeper"
+	Quorum    []string // host:port
+	PathRoot  string
+	ClusterID string
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+func (Secret) String() string   { return "******" }
+func (Secret) GoString() string { return "******" }
+
+// Error is a bad setting.
+type Error struct {
+	Var, Value, Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
+}
+
+// Default returns the defaults: those of the seed's deployment where it has
+// one, with CHECKPOINT_INTERVAL 10 s.
+func Default() Config {
+	return Config{
+		Database:           Database{Port: 1521, Schema: "FINANCE_USER"},
+		OutputPath:         "./output/cdc",
+		CheckpointDir:      "./data/checkpoints",
+		SavepointDir:       "./data/savepoints",
+		HAStorageDir:       "./data/ha",
+		CheckpointInterval: 10 * time.Second,
+		Parallelism:        4,
+		Slots:              4,
+		RestPort:           8081,
+		MetricsPort:        9249,
+		HA:                 HA{Mode: "NONE", PathRoot: "/redoflow", ClusterID: "/default"},
+		RollSize:           128 << 20,
+		RollAge:            60 * time.Second,
+		DeadLetter:         "dead-letter",
+		JobID:              "redoflow",
+	}
+}
+
+// FromEnv reads the environment over the defaults.
+func FromEnv() (Config, error) { return Load(os.LookupEnv) }
+
+// Load reads settings through lookup (os.LookupEnv in production).
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v, ok := lookup(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	num := func(name string, dst *int, min, max int) {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			return
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < min || n > max {
+			errs = append(errs, &Error{name, v, fmt.Sprintf("want a whole number from %d to %d", min, max)})
+			return
+		}
+		*dst = n
+	}
+	path := func(name string, dst *string) {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			return
+		}
+		p, err := localPath(v)
+		if err != nil {
+			errs = append(errs, &Error{name, v, err.Error()})
+			return
+		}
+		*dst = p
+	}
+
+	str("DATABASE_HOST", &c.Database.Host)
+	num("DATABASE_PORT", &c.Database.Port, 1, 65535)
+	str("DATABASE_USERNAME", &c.Database.Username)
+	if v, ok := lookup("DATABASE_PASSWORD"); ok {
+		c.Database.Password = Secret(v)
+	}
+	str("DATABASE_SID", &c.Database.SID)
+	if v, ok := lookup("DATABASE_SCHEMA"); ok && v != "" {
+		c.Database.Schema = oracleName(v)
+	}
+	if v, ok := lookup("DATABASE_TABLES"); ok {
+		tables, err := parseTables(v, c.Database.Schema)
+		if err != nil {
+			errs = append(errs, &Error{"DATABASE_TABLES", v, err.Error()})
+		}
+		c.Tables = tables
+	}
+	path("OUTPUT_PATH", &c.OutputPath)
+	path("CHECKPOINT_DIR", &c.CheckpointDir)
+	path("SAVEPOINT_DIR", &c.SavepointDir)
+	path("HA_STORAGE_DIR", &c.HAStorageDir)
+	if v, ok := lookup("CHECKPOINT_INTERVAL"); ok && v != "" {
+		ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || ms < 100 || ms > 24*3600*1000 {
+			errs = append(errs, &Error{"CHECKPOINT_INTERVAL", v, "want milliseconds, a whole number from 100 to 86400000"})
+		} else {
+			c.CheckpointInterval = time.Duration(ms) * time.Millisecond
+		}
+	}
+	num("PARALLELISM_DEFAULT", &c.Parallelism, 1, 1024)
+	num("TASK_MANAGER_NUMBER_OF_TASK_SLOTS", &c.Slots, 1, 1024)
+	num("REST_PORT", &c.RestPort, 1, 65535)
+	num("METRICS_PORT", &c.MetricsPort, 1, 65535)
+
+	if v, ok := lookup("HA_MODE"); ok && v != "" {
+		switch strings.ToLower(v) {
+		case "none":
+			c.HA.Mode = "NONE"
+		case "zookeeper":
+			c.HA.Mode = "zookeeper"
+		default:
+			errs = append(errs, &Error{"HA_MODE", v, "want NONE or zookeeper"})
+		}
+	}
+	if v, ok := lookup("HA_ZOOKEEPER_QUORUM"); ok && v != "" {
+		for _, h := range strings.Split(v, ",") {
+			h = strings.TrimSpace(h)
+			if h == "" {
+				continue
+			}
+			if !strings.Contains(h, ":") {
+				h += ":2181"
+			}
+			c.HA.Quorum = append(c.HA.Quorum, h)
+		}
+	}
+	str("HA_ZOOKEEPER_PATH_ROOT", &c.HA.PathRoot)
+	str("HA_CLUSTER_ID", &c.HA.ClusterID)
+	if c.HA.Mode == "zookeeper" && len(c.HA.Quorum) == 0 {
+		v, _ := lookup("HA_ZOOKEEPER_QUORUM")
+		errs = append(errs, &Error{"HA_ZOOKEEPER_QUORUM", v, "HA_MODE=zookeeper needs at least one host:port"})
+	}
+
+	if v, ok := lookup("REDOFLOW_ROLL_SIZE_MB"); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, &Error{"REDOFLOW_ROLL_SIZE_MB", v, "want a whole number of MiB, at least 1"})
+		} else {
+			c.RollSize = n << 20
+		}
+	}
+	if v, ok := lookup("REDOFLOW_ROLL_AGE"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, &Error{"REDOFLOW_ROLL_AGE", v, "want a positive duration such as 60s"})
+		} else {
+			c.RollAge = d
+		}
+	}
+	if v, ok := lookup("REDOFLOW_DEAD_LETTER"); ok && v != "" {
+		if v != "dead-letter" && v != "fail" {
+			errs = append(errs, &Error{"REDOFLOW_DEAD_LETTER", v, "want dead-letter or fail"})
+		} else {
+			c.DeadLetter = v
+		}
+	}
+	str("REDOFLOW_JOB_ID", &c.JobID)
+	return c, errors.Join(errs...)
+}
+
+// Validate checks what a running job needs: tables to capture and output
+// and checkpoint directories it can write.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Tables) == 0 {
+		errs = append(errs, &Error{"DATABASE_TABLES", "", "name at least one table, as TABLE or SCHEMA.TABLE, comma-separated"})
+	}
+	for _, d := range []struct{ name, dir string }{{"OUTPUT_PATH", c.OutputPath}, {"CHECKPOINT_DIR", c.CheckpointDir}, {"SAVEPOINT_DIR", c.SavepointDir}} {
+		if err := writableDir(d.dir); err != nil {
+			errs = append(errs, &Error{d.name, d.dir, err.Error()})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// localPath accepts a path or a file:// URL (as the seed writes them).
+func localPath(v string) (string, error) {
+	if rest, ok := strings.CutPrefix(v, "file://"); ok {
+		v = rest
+	} else if strings.Contains(v, "://") {
+		return "", errors.New("only local paths and file:// URLs are supported")
+	}
+	if v == "" {
+		return "", errors.New("empty path")
+	}
+	return filepath.Clean(v), nil
+}
+
+// writableDir creates dir if needed and checks a file can be written in it.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the directory: %v", err)
+	}
+	f, err := os.CreateTemp(dir, ".redoflow-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in the directory: %v", err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// parseTables reads "T1,SCHEMA.T2" into SCHEMA.TABLE names.
+func parseTables(v, schema string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		s, name, ok := strings.Cut(t, ".")
+		if !ok {
+			s, name = schema, t
+		}
+		if s == "" || name == "" || strings.Contains(name, ".") {
+			return nil, fmt.Errorf("%q is not TABLE or SCHEMA.TABLE", t)
+		}
+		out = append(out, oracleName(s)+"."+oracleName(name))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("name at least one table, as TABLE or SCHEMA.TABLE, comma-separated")
+	}
+	return out, nil
+}
+
+// oracleName is the name as Oracle stores it: quoted names as written,
+// others in upper case.
+func oracleName(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return strings.ToUpper(s)
+}

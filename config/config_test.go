@@ -1,0 +1,104 @@
+package config_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redoflow/redoflow/config"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// The seed's .env works unchanged.
+func TestSeedEnv(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"HA_MODE": "zookeeper", "HA_ZOOKEEPER_QUORUM": "zookeeper:2181", "HA_ZOOKEEPER_PATH_ROOT": "/flink",
+		"HA_CLUSTER_ID": "/realtime-pipeline", "HA_STORAGE_DIR": "file:///opt/flink/ha",
+		"DATABASE_HOST": "host.docker.internal", "DATABASE_PORT": "1521", "DATABASE_USERNAME": "system",
+		"DATABASE_PASSWORD": "s3cret-pw", "DATABASE_SID": "helowin", "DATABASE_SCHEMA": "finance_user",
+		"DATABASE_TABLES": "trans_info", "OUTPUT_PATH": "./output/cdc", "PARALLELISM_DEFAULT": "4",
+		"CHECKPOINT_INTERVAL": "300000", "CHECKPOINT_DIR": "file:///opt/flink/checkpoints",
+		"SAVEPOINT_DIR": "file:///opt/flink/savepoints", "REST_PORT": "8081", "TASK_MANAGER_NUMBER_OF_TASK_SLOTS": "4",
+		"JOB_MANAGER_HEAP_SIZE": "1024m", "STATE_BACKEND": "hashmap",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HA.Mode != "zookeeper" || c.HA.Quorum[0] != "zookeeper:2181" || c.HA.ClusterID != "/realtime-pipeline" ||
+		c.HAStorageDir != "/opt/flink/ha" || c.CheckpointDir != "/opt/flink/checkpoints" ||
+		c.Tables[0] != "FINANCE_USER.TRANS_INFO" || c.CheckpointInterval != 300*time.Second ||
+		c.Database.Port != 1521 || c.Slots != 4 || c.RestPort != 8081 {
+		t.Fatalf("loaded %+v", c)
+	}
+	if c.Database.Password != "s3cret-pw" {
+		t.Fatal("password not loaded")
+	}
+	if s := fmt.Sprintf("%v %s %+v %#v", c.Database.Password, c.Database.Password, c.Database, c); strings.Contains(s, "s3cret") {
+		t.Fatalf("the password is printed: %s", s)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CheckpointInterval != 10*time.Second || c.HA.Mode != "NONE" || c.OutputPath != "output/cdc" && c.OutputPath != "./output/cdc" {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestBadValuesNameVariableAndValue(t *testing.T) {
+	for name, tt := range map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"interval":  {map[string]string{"CHECKPOINT_INTERVAL": "10s"}, `CHECKPOINT_INTERVAL="10s"`},
+		"port":      {map[string]string{"REST_PORT": "99999"}, `REST_PORT="99999"`},
+		"ha mode":   {map[string]string{"HA_MODE": "etcd"}, `HA_MODE="etcd"`},
+		"quorum":    {map[string]string{"HA_MODE": "zookeeper"}, `HA_ZOOKEEPER_QUORUM=""`},
+		"tables":    {map[string]string{"DATABASE_TABLES": "A.B.C"}, `DATABASE_TABLES="A.B.C"`},
+		"empty tbl": {map[string]string{"DATABASE_TABLES": " , "}, `DATABASE_TABLES=" , "`},
+		"url":       {map[string]string{"OUTPUT_PATH": "s3://bucket/x"}, `OUTPUT_PATH="s3://bucket/x"`},
+	} {
+		_, err := config.Load(env(tt.vars))
+		var ce *config.Error
+		if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one naming %s", name, err, tt.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	c := config.Default()
+	dir := t.TempDir()
+	c.OutputPath, c.CheckpointDir, c.SavepointDir = filepath.Join(dir, "o"), filepath.Join(dir, "c"), filepath.Join(dir, "s")
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "DATABASE_TABLES") {
+		t.Fatalf("missing tables: %v", err)
+	}
+	c.Tables = []string{"S.T"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o500)
+		c.OutputPath = ro
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "OUTPUT_PATH") {
+			t.Fatalf("unwritable output: %v", err)
+		}
+	}
+	blocker := filepath.Join(dir, "file")
+	os.WriteFile(blocker, nil, 0o644)
+	c.OutputPath = filepath.Join(blocker, "sub")
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "OUTPUT_PATH") {
+		t.Fatalf("output under a file: %v", err)
+	}
+}
