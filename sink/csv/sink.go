@@ -420,6 +420,19 @@ func (s *Sink) Restore(st State) error {
 	return nil
 }
 
+// FinishAll finishes every in-progress file, so that the next checkpoint
+// publishes all output (the end of a bounded job).
+func (s *Sink) FinishAll() error {
+	for _, t := range s.tables {
+		if t.cur != nil {
+			if err := s.finish(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Close flushes and closes the open files without committing anything:
 // their content becomes visible only through a later checkpoint.
 func (s *Sink) Close() error {

@@ -1,0 +1,169 @@
+package pipeline_test
+
+import (
+	"context"
+	stdcsv "encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/sink/csv"
+	"github.com/redoflow/redoflow/verify"
+)
+
+// scripted is a deterministic source for the checkpoint protocol: change k
+// of transaction i is a fixed function of (i, k), its position is the
+// number of transactions handed over. The LogMiner reader has its own
+// resume tests; this one isolates the pipeline and the sink.
+type scripted struct {
+	txns  int
+	pause time.Duration // between transactions, so kills land mid-stream
+}
+
+var table = &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}, {Name: "V", Type: "VARCHAR2"}}}
+
+func (s scripted) Run(ctx context.Context, from change.Position, h change.Handler) error {
+	next := 0
+	if len(from) > 0 && string(from) != "null" {
+		if err := json.Unmarshal(from, &next); err != nil {
+			return err
+		}
+	}
+	ev := change.Event{Op: change.OpCreate, Table: table, Row: make([]change.Value, 2)}
+	for i := next; i < s.txns; i++ {
+		for k := range i%5 + 1 {
+			id := i*10 + k
+			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), uint64(i*10+9), fmt.Sprintf("%08x", i), k
+			ev.Row[0] = change.Value{Text: strconv.Itoa(id)}
+			ev.Row[1] = change.Value{Text: fmt.Sprintf("v%d, \"quoted\"", id)}
+			if err := h.Change(ctx, &ev); err != nil {
+				return err
+			}
+		}
+		pos, _ := json.Marshal(i + 1)
+		if err := h.Boundary(ctx, pos); err != nil {
+			return err
+		}
+		if s.pause > 0 {
+			select {
+			case <-time.After(s.pause):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// TestMain lets the test binary act as the pipeline process of the crash test.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("PIPELINE_CRASH_CHILD"); dir != "" {
+		if err := runChild(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const crashTxns = 400
+
+func runChild(dir string) error {
+	cfg := csv.DefaultConfig()
+	cfg.Dir, cfg.Task, cfg.RollSize, cfg.RollAge = filepath.Join(dir, "out"), "0", 700, 50*time.Millisecond
+	s, err := csv.New(cfg)
+	if err != nil {
+		return err
+	}
+	return pipeline.Run(context.Background(), pipeline.Config{
+		JobID: "crash", Source: scripted{txns: crashTxns, pause: time.Millisecond},
+		Sink: pipeline.CSVSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond,
+	})
+}
+
+// TestCrashAtEveryPoint kills the pipeline process with SIGKILL at every
+// point of the checkpoint protocol and at random moments, restarting it
+// each time, and checks that the output holds every change exactly once.
+func TestCrashAtEveryPoint(t *testing.T) {
+	dir := t.TempDir()
+	kills := []string{
+		"before-precommit=3", "after-precommit=2", "after-checkpoint-saved=2", "after-commit=4",
+		"after-checkpoint-saved=1", "", "", "", // "" = a kill at a random moment
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	killed := 0
+	for _, fp := range kills {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "PIPELINE_CRASH_CHILD="+dir, "REDOFLOW_FAILPOINTS="+fp)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if fp == "" {
+			time.AfterFunc(time.Duration(20+rng.IntN(150))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		}
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			killed++
+			t.Logf("run killed (failpoint %q)", fp)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("child failed: %v", err)
+		}
+		t.Logf("run finished before the kill (failpoint %q)", fp)
+	}
+	if killed < 5 {
+		t.Fatalf("only %d of %d runs were killed; the test did not exercise crashes", killed, len(kills))
+	}
+	// The last run goes to the end.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PIPELINE_CRASH_CHILD="+dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("final run: %v", err)
+	}
+	truth := t.TempDir()
+	var b []byte
+	b = append(b, "ID,V\n"...)
+	for i := range crashTxns {
+		for k := range i%5 + 1 {
+			id := i*10 + k
+			b = fmt.Appendf(b, "%d,\"v%d, \"\"quoted\"\"\"\n", id, id)
+		}
+	}
+	os.WriteFile(filepath.Join(truth, "S.T.csv"), b, 0o644)
+	os.WriteFile(filepath.Join(truth, "_keys.json"), []byte(`{"S.T":["ID"]}`), 0o644)
+	rep, err := verify.Run(filepath.Join(dir, "out"), truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d runs killed; verify:\n%s", killed, rep)
+	if !rep.OK() {
+		t.Fatal("output does not match")
+	}
+}
+
+func readCSVFile(t *testing.T, path string) ([]string, [][]string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := stdcsv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs[0], recs[1:]
+}

@@ -1,0 +1,300 @@
+// Package pipeline runs a redoflow job: a source chained to a sink inside
+// one task, with checkpoints taken at transaction boundaries, so that a job
+// stopped at any instant resumes with no change lost or written twice.
+//
+// It is also the embedding API: a Go service implements Sink (four
+// methods) and calls Run with a logminer.Reader as Source to receive
+// Oracle changes with the same guarantees redoflow's CSV output has.
+//
+// # Checkpoints
+//
+// At a transaction boundary (change.Handler.Boundary), once the interval
+// has passed or a savepoint was asked for, the task:
+//
+//  1. calls Sink.PreCommit, which makes everything written durable and
+//     returns the sink's state;
+//  2. writes the checkpoint metadata (source position + sink state)
+//     crash-safely with checkpoint.Store;
+//  3. calls Sink.Commit with that state, which publishes the output.
+//
+// On start the task loads the newest complete checkpoint (or the savepoint
+// it was given), calls Sink.Restore with its state and resumes the source
+// from its position. A crash between 2 and 3 is repaired by Restore, which
+// commits what the checkpoint covered.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/internal/failpoint"
+)
+
+// Source produces committed changes from a position; logminer.Reader is one.
+// Run returns nil when the source is finished (a bounded read), ctx.Err()
+// when cancelled.
+type Source interface {
+	Run(ctx context.Context, from change.Position, h change.Handler) error
+}
+
+// Sink receives the changes of one task with exactly-once guarantees.
+type Sink interface {
+	// Restore is called once before the first Write, with the state of the
+	// checkpoint the job resumes from, or nil on a fresh start.
+	Restore(ctx context.Context, state []byte) error
+	// Write receives one change. The event is only valid during the call.
+	Write(ctx context.Context, ev *change.Event) error
+	// PreCommit makes every change written so far durable and returns the
+	// state to record in the checkpoint.
+	PreCommit(ctx context.Context) ([]byte, error)
+	// Commit is called once the checkpoint holding state is durable. It
+	// must be idempotent: after a crash Restore may repeat it.
+	Commit(ctx context.Context, state []byte) error
+}
+
+// Finisher is implemented by sinks that hold output back until a later
+// checkpoint (the CSV sink's open files): Finish is called when the source
+// is done, before the final checkpoint, so that it publishes everything.
+type Finisher interface {
+	Finish(ctx context.Context) error
+}
+
+// Config configures a job.
+type Config struct {
+	JobID              string
+	Task               string // task id; "0" for a one-task job
+	Source             Source
+	Sink               Sink
+	CheckpointDir      string
+	Retain             int // completed checkpoints kept (default 3)
+	CheckpointInterval time.Duration
+	// FromSavepoint, when set, is the savepoint directory to start from
+	// instead of the newest checkpoint.
+	FromSavepoint string
+	Logger        *slog.Logger
+	// OnCheckpoint, when set, is called after each completed checkpoint.
+	OnCheckpoint func(checkpoint.Metadata, string)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Validate reports a configuration that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.Source == nil:
+		return errors.New("pipeline: no source")
+	case c.Sink == nil:
+		return errors.New("pipeline: no sink")
+	case c.CheckpointInterval <= 0:
+		return fmt.Errorf("pipeline: CHECKPOINT_INTERVAL %s must be positive", c.CheckpointInterval)
+	}
+	return nil
+}
+
+// Job is a running job.
+type Job struct {
+	cfg   Config
+	store *checkpoint.Store
+	log   *slog.Logger
+	now   func() time.Time
+
+	savepoints chan savepointReq
+}
+
+type savepointReq struct {
+	dir  string
+	done chan<- savepointResult
+}
+
+type savepointResult struct {
+	path string
+	err  error
+}
+
+// New checks cfg and opens the checkpoint store.
+func New(cfg Config) (*Job, error) {
+	if cfg.Task == "" {
+		cfg.Task = "0"
+	}
+	if cfg.Retain == 0 {
+		cfg.Retain = 3
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	sc := checkpoint.DefaultConfig()
+	sc.Dir, sc.JobID, sc.Retain, sc.Logger = cfg.CheckpointDir, cfg.JobID, cfg.Retain, cfg.Logger
+	store, err := checkpoint.NewStore(sc)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Job{cfg: cfg, store: store, log: log, now: now, savepoints: make(chan savepointReq)}, nil
+}
+
+// Run is New followed by Job.Run.
+func Run(ctx context.Context, cfg Config) error {
+	j, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return j.Run(ctx)
+}
+
+// Run restores the job and runs it until the source finishes (then a final
+// checkpoint is taken and Run returns nil), the context ends (ctx.Err()),
+// or an error stops it.
+func (j *Job) Run(ctx context.Context) error {
+	var from checkpoint.Metadata
+	var fromPath string
+	var err error
+	switch {
+	case j.cfg.FromSavepoint != "":
+		fromPath = j.cfg.FromSavepoint
+		from, err = checkpoint.Load(fromPath)
+		if err != nil {
+			return fmt.Errorf("pipeline: --from-savepoint %s: %w", fromPath, err)
+		}
+	default:
+		from, fromPath, err = j.store.Latest()
+		if err != nil && !errors.Is(err, checkpoint.ErrNoCheckpoint) {
+			return err
+		}
+	}
+	t := &task{job: j, nextID: from.ID + 1, pos: change.Position(from.Source), last: j.now()}
+	if fromPath != "" {
+		j.log.Info("restoring", "from", fromPath, "checkpoint", from.ID)
+	} else {
+		j.log.Info("starting fresh: no checkpoint yet", "dir", j.store.Dir())
+	}
+	// Checkpoint ids keep growing past the savepoint's and the store's.
+	if latest, _, err := j.store.Latest(); err == nil && latest.ID >= t.nextID {
+		t.nextID = latest.ID + 1
+	}
+	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
+		return fmt.Errorf("pipeline: restore sink: %w", err)
+	}
+	err = j.cfg.Source.Run(ctx, t.pos, t)
+	switch {
+	case err == nil:
+		// The source is done: publish everything.
+		if f, ok := j.cfg.Sink.(Finisher); ok {
+			if err := f.Finish(ctx); err != nil {
+				return fmt.Errorf("pipeline: finish sink: %w", err)
+			}
+		}
+		if _, err := t.checkpoint(ctx, ""); err != nil {
+			return err
+		}
+		return nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return ctx.Err()
+	}
+	return err
+}
+
+// Savepoint asks the running job for a savepoint in dir, taken at the next
+// transaction boundary, and returns its path.
+func (j *Job) Savepoint(ctx context.Context, dir string) (string, error) {
+	done := make(chan savepointResult, 1)
+	select {
+	case j.savepoints <- savepointReq{dir: dir, done: done}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	select {
+	case r := <-done:
+		return r.path, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// task is the source's handler: it forwards changes to the sink and takes
+// checkpoints at boundaries. It runs in the source's goroutine.
+type task struct {
+	job    *Job
+	nextID int64
+	pos    change.Position
+	last   time.Time
+}
+
+func (t *task) Change(ctx context.Context, ev *change.Event) error {
+	return t.job.cfg.Sink.Write(ctx, ev)
+}
+
+func (t *task) Boundary(ctx context.Context, pos change.Position) error {
+	t.pos = pos
+	select {
+	case req := <-t.job.savepoints:
+		path, err := t.checkpoint(ctx, req.dir)
+		req.done <- savepointResult{path, err}
+		return err
+	default:
+	}
+	if t.job.now().Sub(t.last) < t.job.cfg.CheckpointInterval {
+		return nil
+	}
+	_, err := t.checkpoint(ctx, "")
+	return err
+}
+
+// checkpoint takes a checkpoint, or a savepoint into savepointDir.
+func (t *task) checkpoint(ctx context.Context, savepointDir string) (string, error) {
+	j := t.job
+	start := j.now()
+	failpoint.Hit("before-precommit")
+	state, err := j.cfg.Sink.PreCommit(ctx)
+	if err != nil {
+		return "", fmt.Errorf("pipeline: checkpoint %d: sink: %w", t.nextID, err)
+	}
+	failpoint.Hit("after-precommit")
+	m := checkpoint.Metadata{
+		JobID:  j.cfg.JobID,
+		ID:     t.nextID,
+		Time:   start.UTC(),
+		Source: json.RawMessage(t.pos),
+		Sinks:  map[string]json.RawMessage{j.cfg.Task: json.RawMessage(state)},
+	}
+	if len(t.pos) == 0 {
+		m.Source = json.RawMessage("null")
+	}
+	var path string
+	if savepointDir != "" {
+		// A savepoint is also a checkpoint: the sink commits its state, so
+		// the job can go on from either.
+		if path, err = checkpoint.SaveSavepoint(savepointDir, m); err == nil {
+			_, err = j.store.Save(m)
+		}
+	} else {
+		path, err = j.store.Save(m)
+	}
+	if err != nil {
+		return "", fmt.Errorf("pipeline: checkpoint %d: %w", t.nextID, err)
+	}
+	failpoint.Hit("after-checkpoint-saved")
+	if err := j.cfg.Sink.Commit(ctx, state); err != nil {
+		return "", fmt.Errorf("pipeline: checkpoint %d: commit: %w", t.nextID, err)
+	}
+	failpoint.Hit("after-commit")
+	t.nextID++
+	t.last = j.now()
+	j.log.Debug("checkpoint complete", "id", m.ID, "path", path, "took", t.last.Sub(start))
+	if j.cfg.OnCheckpoint != nil {
+		j.cfg.OnCheckpoint(m, path)
+	}
+	return path, nil
+}
