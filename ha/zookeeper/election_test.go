@@ -149,3 +149,62 @@ func TestLostSessionIsFenced(t *testing.T) {
 	default:
 	}
 }
+
+// TestFrozenServerEndsLeadership: a server that stops answering without closing the
+// connection (SIGSTOP: a GC pause or a silent partition) ends leadership by the lease rule;
+// once it answers again a leader is elected with a larger epoch and the old one is fenced.
+func TestFrozenServerEndsLeadership(t *testing.T) {
+	zk := testzk.Start(t, 1)
+	cluster := uniqueCluster(t)
+	const session = 2 * time.Second
+	a := startElector(t, zk.Servers(), cluster, session, "a")
+	b := startElector(t, zk.Servers(), cluster, session, "b")
+	ctx := context.Background()
+
+	la := campaign(t, a, ha.Candidate{ID: "a", Address: "127.0.0.1:18081"})
+	bres, _ := campaignAsync(t, b, ha.Candidate{ID: "b", Address: "127.0.0.1:18082"})
+	zk.Freeze(0)
+	waitDone(t, la, "a with the server frozen")
+	zk.Thaw(0)
+	if errors.Is(la.Err(), zookeeper.ErrResigned) {
+		t.Fatalf("a's Err = %v", la.Err())
+	}
+	// a's latch znode goes, with its session or deleted by a once it reconnects on it, and
+	// b (or a campaigning again) leads.
+	ares, _ := campaignAsync(t, a, ha.Candidate{ID: "a", Address: "127.0.0.1:18081"})
+	var next ha.Leadership
+	select {
+	case r := <-bres:
+		next = mustLead(t, chanOf(r), "b after thaw")
+	case r := <-ares:
+		next = mustLead(t, chanOf(r), "a again after thaw")
+	case <-time.After(waitLimit):
+		t.Fatal("no leader after the server thawed")
+	}
+	if next.Epoch() <= la.Epoch() {
+		t.Fatalf("epoch %d after the freeze is not above %d", next.Epoch(), la.Epoch())
+	}
+	if err := next.FencedSet(ctx, "checkpoints/latest", []byte("next")); err != nil {
+		t.Fatalf("new leader's write: %v", err)
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		err := zookeeper.FencedSetUnchecked(ctx, la, "checkpoints/latest", []byte("stale"))
+		if errors.Is(err, ha.ErrFenced) {
+			break
+		}
+		if err == nil {
+			t.Fatal("ZooKeeper accepted a write of the old leader")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("old leader's write: %v, want ErrFenced", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func chanOf(r result) <-chan result {
+	ch := make(chan result, 1)
+	ch <- r
+	return ch
+}
