@@ -1,0 +1,143 @@
+package logminer
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sijms/go-ora/v2/network"
+)
+
+// Errors of the Reader. Fatal ones match ErrFatal as well (errors.Is): the
+// pipeline must stop the job rather than restart it, because restarting
+// would fail the same way or, worse, skip data. Every other error the
+// Reader returns (besides the context's and the handler's own) is worth a
+// restart from the last checkpoint.
+var (
+	// ErrFatal is matched by every error that restarting cannot fix.
+	ErrFatal = errors.New("logminer: fatal")
+
+	// ErrInvalidConfig: a ReaderConfig setting cannot work (fatal).
+	ErrInvalidConfig = errors.New("logminer: invalid reader configuration")
+
+	// ErrPrerequisite: the database is not set up for LogMiner capture:
+	// not in ARCHIVELOG mode, or without full (ALL COLUMNS) supplemental
+	// logging (fatal).
+	ErrPrerequisite = errors.New("logminer: database prerequisite not met")
+
+	// ErrTableNotFound: a configured table is not in ALL_TAB_COLUMNS (fatal).
+	ErrTableNotFound = errors.New("logminer: table not found")
+
+	// ErrMissingLog: redo the reader needs is gone: an archived log was
+	// deleted, or a sequence is missing (ORA-01291 or a gap). Fatal: the
+	// changes in it cannot be read, and skipping them would lose data.
+	ErrMissingLog = errors.New("logminer: redo log missing")
+
+	// ErrBadPosition: a Position that this reader did not write, or that
+	// is damaged (fatal).
+	ErrBadPosition = errors.New("logminer: bad position")
+
+	// ErrUnparsable: a committed row could not be parsed or decoded and the
+	// dead-letter policy is "fail" (fatal).
+	ErrUnparsable = errors.New("logminer: unparsable row")
+
+	// ErrRetriesExhausted: the database kept failing with retryable errors
+	// (dropped connections, ORA-03113) more times in a row than
+	// ReaderConfig.RetryMax allows. Not fatal: restart from a checkpoint.
+	ErrRetriesExhausted = errors.New("logminer: database unavailable, retries exhausted")
+)
+
+// fatalError marks an error fatal while keeping its chain.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+func (e *fatalError) Is(target error) bool {
+	return target == ErrFatal
+}
+
+// fatal marks err fatal; nil stays nil.
+func fatal(err error) error {
+	if err == nil || errors.Is(err, ErrFatal) {
+		return err
+	}
+	return &fatalError{err}
+}
+
+// IsFatal reports whether err must stop the job (errors.Is(err, ErrFatal)).
+func IsFatal(err error) bool { return errors.Is(err, ErrFatal) }
+
+// handlerError carries an error returned by the change.Handler so that Run
+// hands it back unchanged instead of retrying.
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
+
+// oraCode returns the ORA error number in err's chain, or 0. It knows
+// go-ora's error type, any error with an OraCode method (the simulator's),
+// and, as a last resort, "ORA-NNNNN" in the message.
+func oraCode(err error) int {
+	var oe *network.OracleError
+	if errors.As(err, &oe) {
+		return oe.ErrCode
+	}
+	var coder interface{ OraCode() int }
+	if errors.As(err, &coder) {
+		return coder.OraCode()
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "ORA-"); i >= 0 && len(msg) >= i+9 {
+		if n, err := strconv.Atoi(msg[i+4 : i+9]); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// retryableORA are the codes of a lost or unusable connection: reconnect
+// and go on.
+var retryableORA = map[int]bool{
+	1012:  true, // not logged on
+	1033:  true, // initialization or shutdown in progress
+	1034:  true, // ORACLE not available
+	1089:  true, // immediate shutdown in progress
+	1092:  true, // ORACLE instance terminated
+	3113:  true, // end-of-file on communication channel
+	3114:  true, // not connected to ORACLE
+	3135:  true, // connection lost contact
+	12153: true, 12170: true, 12514: true, 12528: true, 12537: true, 12541: true, 12547: true, 12560: true,
+	25408: true, // can not safely replay call
+}
+
+// isRetryable reports whether err is a connection-level failure that a new
+// session can cure. Errors the database raises for what we asked (a missing
+// table, a bad option) are not.
+func isRetryable(err error) bool {
+	switch {
+	case err == nil, IsFatal(err):
+		return false
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, net.ErrClosed):
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	if code := oraCode(err); code != 0 {
+		return retryableORA[code]
+	}
+	// Not an answer of the database: a transport or driver failure
+	// ("sql: connection is already closed" and the like). A new session
+	// is the cure, within ReaderConfig.RetryMax.
+	return true
+}

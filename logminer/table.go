@@ -1,0 +1,31 @@
+package logminer
+
+import (
+	"fmt"
+
+	"github.com/redoflow/redoflow/change"
+)
+
+// tableInfo is a captured table with its column types resolved once.
+type tableInfo struct {
+	index  int // position in the reader's table list (spill records)
+	table  *change.Table
+	types  []Type
+	lob    []bool
+	colIdx map[string]int
+}
+
+func newTableInfo(index int, schema, name string, cols [][2]string) (*tableInfo, error) {
+	ti := &tableInfo{index: index, table: &change.Table{Schema: schema, Name: name}, colIdx: make(map[string]int, len(cols))}
+	for i, c := range cols {
+		t, err := ParseType(c[1])
+		if err != nil {
+			return nil, fmt.Errorf("logminer: %s.%s column %s: %w", schema, name, c[0], err)
+		}
+		ti.table.Columns = append(ti.table.Columns, change.Column{Name: c[0], Type: c[1]})
+		ti.types = append(ti.types, t)
+		ti.lob = append(ti.lob, c[1] == "CLOB" || c[1] == "NCLOB" || c[1] == "BLOB")
+		ti.colIdx[c[0]] = i
+	}
+	return ti, nil
+}
