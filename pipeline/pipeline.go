@@ -65,12 +65,41 @@ type Finisher interface {
 	Finish(ctx context.Context) error
 }
 
+// Checkpointer records completed checkpoints. The default keeps them in
+// CHECKPOINT_DIR (checkpoint.Store); in a cluster the worker's Checkpointer
+// hands them to the leader coordinator, which stores them and records the
+// pointer with a fenced write. Save returns nil only once the checkpoint is
+// durable and acknowledged: only then does the sink publish its output, so
+// a worker that cannot reach a current leader publishes nothing.
+type Checkpointer interface {
+	// Latest returns the newest completed checkpoint and its path, or
+	// checkpoint.ErrNoCheckpoint.
+	Latest(ctx context.Context) (checkpoint.Metadata, string, error)
+	// Save records m as completed and returns its path.
+	Save(ctx context.Context, m checkpoint.Metadata) (string, error)
+}
+
+// StoreCheckpointer is the standalone Checkpointer over a checkpoint.Store.
+type StoreCheckpointer struct{ Store *checkpoint.Store }
+
+// Latest implements Checkpointer.
+func (s StoreCheckpointer) Latest(context.Context) (checkpoint.Metadata, string, error) {
+	return s.Store.Latest()
+}
+
+// Save implements Checkpointer.
+func (s StoreCheckpointer) Save(_ context.Context, m checkpoint.Metadata) (string, error) {
+	return s.Store.Save(m)
+}
+
 // Config configures a job.
 type Config struct {
-	JobID              string
-	Task               string // task id; "0" for a one-task job
-	Source             Source
-	Sink               Sink
+	JobID  string
+	Task   string // task id; "0" for a one-task job
+	Source Source
+	Sink   Sink
+	// Checkpointer records checkpoints; nil uses CHECKPOINT_DIR.
+	Checkpointer       Checkpointer
 	CheckpointDir      string
 	Retain             int // completed checkpoints kept (default 3)
 	CheckpointInterval time.Duration
@@ -100,7 +129,7 @@ func (c *Config) Validate() error {
 // Job is a running job.
 type Job struct {
 	cfg   Config
-	store *checkpoint.Store
+	store Checkpointer
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -128,11 +157,15 @@ func New(cfg Config) (*Job, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sc := checkpoint.DefaultConfig()
-	sc.Dir, sc.JobID, sc.Retain, sc.Logger = cfg.CheckpointDir, cfg.JobID, cfg.Retain, cfg.Logger
-	store, err := checkpoint.NewStore(sc)
-	if err != nil {
-		return nil, err
+	store := cfg.Checkpointer
+	if store == nil {
+		sc := checkpoint.DefaultConfig()
+		sc.Dir, sc.JobID, sc.Retain, sc.Logger = cfg.CheckpointDir, cfg.JobID, cfg.Retain, cfg.Logger
+		st, err := checkpoint.NewStore(sc)
+		if err != nil {
+			return nil, err
+		}
+		store = StoreCheckpointer{st}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -169,7 +202,7 @@ func (j *Job) Run(ctx context.Context) error {
 			return fmt.Errorf("pipeline: --from-savepoint %s: %w", fromPath, err)
 		}
 	default:
-		from, fromPath, err = j.store.Latest()
+		from, fromPath, err = j.store.Latest(ctx)
 		if err != nil && !errors.Is(err, checkpoint.ErrNoCheckpoint) {
 			return err
 		}
@@ -178,10 +211,10 @@ func (j *Job) Run(ctx context.Context) error {
 	if fromPath != "" {
 		j.log.Info("restoring", "from", fromPath, "checkpoint", from.ID)
 	} else {
-		j.log.Info("starting fresh: no checkpoint yet", "dir", j.store.Dir())
+		j.log.Info("starting fresh: no checkpoint yet")
 	}
 	// Checkpoint ids keep growing past the savepoint's and the store's.
-	if latest, _, err := j.store.Latest(); err == nil && latest.ID >= t.nextID {
+	if latest, _, err := j.store.Latest(ctx); err == nil && latest.ID >= t.nextID {
 		t.nextID = latest.ID + 1
 	}
 	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
@@ -277,10 +310,10 @@ func (t *task) checkpoint(ctx context.Context, savepointDir string) (string, err
 		// A savepoint is also a checkpoint: the sink commits its state, so
 		// the job can go on from either.
 		if path, err = checkpoint.SaveSavepoint(savepointDir, m); err == nil {
-			_, err = j.store.Save(m)
+			_, err = j.store.Save(ctx, m)
 		}
 	} else {
-		path, err = j.store.Save(m)
+		path, err = j.store.Save(ctx, m)
 	}
 	if err != nil {
 		return "", fmt.Errorf("pipeline: checkpoint %d: %w", t.nextID, err)
