@@ -1,6 +1,7 @@
 package logminer
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -392,9 +393,18 @@ func parseOffset(r string) (hh, mm int, ok bool) {
 	if !found || len(h) < 1 || len(h) > 2 || len(m) != 2 || !allDigits(h) || !allDigits(m) {
 		return 0, 0, false
 	}
-	hh, _ = atoiSigned(h)
-	mm, _ = atoiSigned(m)
+	hh, _ = strconv.Atoi(h)
+	mm, _ = strconv.Atoi(m)
 	return hh, mm, hh <= 14 && mm <= 59
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func daysIn(year, month int) int {
