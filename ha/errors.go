@@ -19,3 +19,6 @@ var (
 	// ErrNoKey is returned by Get for a key that has never been written.
 	ErrNoKey = errors.New("ha: no such key")
 )
+
+// ErrRegistrationLost ends a worker's Registration that the store may have dropped.
+var ErrRegistrationLost = errors.New("ha: worker registration lost")

@@ -18,15 +18,19 @@ type None struct {
 	changed chan struct{}   // closed and replaced on every change of leader
 	closed  bool
 	values  map[string][]byte
-	wg      sync.WaitGroup // Observe goroutines; Close waits for them
+	workers map[string]*noneRegistration // by worker ID
+	wg      sync.WaitGroup               // Observe and Workers goroutines; Close waits for them
 }
 
 // NewNone returns an elector for a single coordinator.
 func NewNone() *None {
-	return &None{changed: make(chan struct{}), values: map[string][]byte{}}
+	return &None{changed: make(chan struct{}), values: map[string][]byte{}, workers: map[string]*noneRegistration{}}
 }
 
-var _ Elector = (*None)(nil)
+var (
+	_ Elector  = (*None)(nil)
+	_ Registry = (*None)(nil)
+)
 
 // Campaign implements Elector.
 func (n *None) Campaign(ctx context.Context, candidate Candidate) (Leadership, error) {
@@ -99,6 +103,9 @@ func (n *None) Close() error {
 	n.mu.Lock()
 	if !n.closed {
 		n.closed = true
+		for _, r := range n.workers {
+			r.endLocked(ErrClosed)
+		}
 		if n.leader != nil {
 			n.leader.endLocked(fmt.Errorf("%w: %w", ErrNotLeader, ErrClosed))
 		}

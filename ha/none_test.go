@@ -89,3 +89,47 @@ func observe(e ha.Elector) (<-chan ha.LeaderInfo, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return e.Observe(ctx), cancel
 }
+
+func TestNoneRegistry(t *testing.T) {
+	n := ha.NewNone()
+	defer n.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ws := n.Workers(ctx)
+	if got := <-ws; len(got) != 0 {
+		t.Fatalf("before any registration: %v", got)
+	}
+	rctx, rcancel := context.WithCancel(ctx)
+	r1, err := n.Register(rctx, ha.Worker{ID: "w1", Address: "127.0.0.1:6121", Slots: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := <-ws; len(got) != 1 || got[0].Slots != 4 {
+		t.Fatalf("after Register: %v", got)
+	}
+	// A second registration of the same ID replaces the first.
+	r2, err := n.Register(ctx, ha.Worker{ID: "w1", Address: "127.0.0.1:6122", Slots: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-r1.Done()
+	if !errors.Is(r1.Err(), ha.ErrRegistrationLost) {
+		t.Fatalf("replaced registration: %v", r1.Err())
+	}
+	for got := range ws {
+		if len(got) == 1 && got[0].Address == "127.0.0.1:6122" {
+			break
+		}
+	}
+	rcancel() // ends nothing: r1 is already gone
+	select {
+	case <-r2.Done():
+		t.Fatal("r2 ended with r1's context")
+	case <-time.After(20 * time.Millisecond):
+	}
+	n.Close()
+	<-r2.Done()
+	if !errors.Is(r2.Err(), ha.ErrClosed) {
+		t.Fatalf("after Close: %v", r2.Err())
+	}
+}

@@ -36,11 +36,12 @@ type Elector struct {
 	running  bool
 	closed   bool
 	leaders  map[*leadership]struct{}
-	routines sync.WaitGroup // Observe and cleanup goroutines, see goFunc
+	regs     map[*registration]struct{} // live worker registrations, see registry.go
+	routines sync.WaitGroup             // Observe and cleanup goroutines, see goFunc
 }
 
 type paths struct {
-	base, latchDir, info, epoch, data string
+	base, latchDir, info, epoch, data, workers string
 }
 
 var _ ha.Elector = (*Elector)(nil)
@@ -56,12 +57,14 @@ func New(cfg Config) (*Elector, error) {
 		log:     cfg.logger().With("component", "ha/zookeeper", "cluster", cfg.ClusterID),
 		changed: make(chan struct{}),
 		leaders: map[*leadership]struct{}{},
+		regs:    map[*registration]struct{}{},
 		paths: paths{
 			base:     base,
 			latchDir: base + "/leader",
 			info:     base + "/leader-info",
 			epoch:    base + "/epoch",
 			data:     base + "/data",
+			workers:  base + "/workers",
 		},
 	}
 	e.negotiatedMs.Store(cfg.SessionTimeout.Milliseconds())
@@ -109,6 +112,9 @@ func (e *Elector) Run(ctx context.Context) error {
 	for l := range e.leaders {
 		e.endLocked(l, errStopped)
 	}
+	for r := range e.regs {
+		e.endRegLocked(r, ha.ErrClosed)
+	}
 	e.notifyLocked()
 	e.mu.Unlock()
 	conn.Close()
@@ -149,7 +155,7 @@ func (e *Elector) lease() time.Duration {
 // checkLeasesLocked ends the leaderships that lost their lease and returns when to check
 // again (0: no leadership to watch).
 func (e *Elector) checkLeasesLocked(now time.Time) time.Duration {
-	if len(e.leaders) == 0 || e.conn == nil {
+	if (len(e.leaders) == 0 && len(e.regs) == 0) || e.conn == nil {
 		return 0
 	}
 	sid := e.conn.SessionID()
@@ -161,6 +167,14 @@ func (e *Elector) checkLeasesLocked(now time.Time) time.Duration {
 			e.endLocked(l, ErrSessionChanged)
 		case !now.Before(deadline):
 			e.endLocked(l, ErrConnectionLost)
+		}
+	}
+	for r := range e.regs {
+		switch {
+		case sid != r.session:
+			e.endRegLocked(r, ErrSessionChanged)
+		case !now.Before(deadline):
+			e.endRegLocked(r, ErrConnectionLost)
 		}
 	}
 	return deadline.Sub(now)
@@ -194,6 +208,9 @@ func (e *Elector) onEvent(ev zk.Event) {
 		e.log.Warn("ZooKeeper session expired")
 		for l := range e.leaders {
 			e.endLocked(l, ErrSessionExpired)
+		}
+		for r := range e.regs {
+			e.endRegLocked(r, ErrSessionExpired)
 		}
 	case zk.StateHasSession:
 		e.log.Info("ZooKeeper session established", "server", ev.Server)
