@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,9 +97,9 @@ type Workload struct {
 	info, log *Table
 	rng       *rand.Rand
 	nextID    int64
-	infoIDs   idSet // committed TRANS_INFO ids no open transaction holds
-	logRIDs   idSet // committed TRANS_LOG rowids no open transaction holds
-	committed int64
+	infoIDs   idSet        // committed TRANS_INFO ids no open transaction holds
+	logRIDs   idSet        // committed TRANS_LOG rowids no open transaction holds
+	committed atomic.Int64 // read by Committed from other goroutines
 	pending   int64
 }
 
@@ -178,8 +179,9 @@ func NewWorkload(db *DB, cfg WorkloadConfig) (*Workload, error) {
 	return w, nil
 }
 
-// Committed returns the number of changes committed so far by Run.
-func (w *Workload) Committed() int64 { return w.committed }
+// Committed returns the number of changes committed so far by Run. It is
+// safe to call while Run runs (progress lines, tests).
+func (w *Workload) Committed() int64 { return w.committed.Load() }
 
 // Run generates transactions until MaxChanges are committed (returning nil)
 // or ctx ends (returning ctx.Err() after rolling back what is open).
@@ -198,7 +200,7 @@ func (w *Workload) Run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if limit > 0 && w.committed >= limit {
+		if limit > 0 && w.committed.Load() >= limit {
 			return nil
 		}
 		slot := w.rng.Intn(len(open))
@@ -207,7 +209,7 @@ func (w *Workload) Run(ctx context.Context) error {
 			t = w.newTx()
 			open[slot] = t
 		}
-		canGrow := limit == 0 || w.committed+w.pending < limit
+		canGrow := limit == 0 || w.committed.Load()+w.pending < limit
 		if canGrow && len(t.ops) < t.target {
 			if err := w.change(t); err != nil {
 				return err
@@ -224,7 +226,7 @@ func (w *Workload) Run(ctx context.Context) error {
 						allEmpty = false
 					}
 				}
-				if allEmpty && w.committed+w.pending >= limit {
+				if allEmpty && w.committed.Load()+w.pending >= limit {
 					return nil
 				}
 			}
@@ -235,7 +237,7 @@ func (w *Workload) Run(ctx context.Context) error {
 			return err
 		}
 		if w.cfg.Rate > 0 {
-			due := begun.Add(time.Duration(float64(w.committed) / w.cfg.Rate * float64(time.Second)))
+			due := begun.Add(time.Duration(float64(w.committed.Load()) / w.cfg.Rate * float64(time.Second)))
 			if d := time.Until(due); d > 0 {
 				tm := time.NewTimer(d)
 				select {
@@ -383,7 +385,7 @@ func (w *Workload) finish(t *wtx, allowAbort bool) error {
 		return err
 	}
 	w.pending -= int64(len(t.ops))
-	w.committed += int64(len(t.ops))
+	w.committed.Add(int64(len(t.ops)))
 	release(t.ops, true)
 	return nil
 }
