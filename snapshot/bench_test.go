@@ -73,7 +73,7 @@ func TestCompositeKeyChunks(t *testing.T) {
 
 type countHandler struct{ n int64 }
 
-func (h *countHandler) Change(context.Context, *change.Event) error  { h.n++; return nil }
+func (h *countHandler) Change(context.Context, *change.Event) error     { h.n++; return nil }
 func (h *countHandler) Boundary(context.Context, change.Position) error { return nil }
 
 // BenchmarkSnapshot reads a table (SNAPSHOT_BENCH_ROWS rows, default
