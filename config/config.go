@@ -36,7 +36,33 @@ type Config struct {
 	RollAge    time.Duration
 	DeadLetter string // "dead-letter" or "fail"
 	JobID      string
+
+	Scan Scan
 }
+
+// Scan is how a new job starts, as Flink CDC names it.
+type Scan struct {
+	// StartupMode is initial (snapshot, then stream), latest-offset,
+	// specific-offset or snapshot (snapshot only) [SCAN_STARTUP_MODE].
+	StartupMode string
+	// SpecificOffsetSCN is where specific-offset starts: transactions
+	// committed after it are captured [SCAN_STARTUP_SPECIFIC_OFFSET_SCN].
+	SpecificOffsetSCN uint64
+	// ChunkSize is the snapshot's rows per chunk
+	// [SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE].
+	ChunkSize int
+	// FetchSize is the rows fetched per round trip by snapshot queries
+	// [SCAN_SNAPSHOT_FETCH_SIZE].
+	FetchSize int
+}
+
+// The startup modes.
+const (
+	StartupInitial        = "initial"
+	StartupLatestOffset   = "latest-offset"
+	StartupSpecificOffset = "specific-offset"
+	StartupSnapshot       = "snapshot"
+)
 
 // Database is how to reach Oracle.
 type Database struct {
@@ -90,6 +116,7 @@ func Default() Config {
 		RollAge:            60 * time.Second,
 		DeadLetter:         "dead-letter",
 		JobID:              "redoflow",
+		Scan:               Scan{StartupMode: StartupInitial, ChunkSize: 8096, FetchSize: 1024},
 	}
 }
 
@@ -217,6 +244,29 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	str("REDOFLOW_JOB_ID", &c.JobID)
+
+	if v, ok := lookup("SCAN_STARTUP_MODE"); ok && v != "" {
+		switch m := strings.ToLower(strings.TrimSpace(v)); m {
+		case StartupInitial, StartupLatestOffset, StartupSpecificOffset, StartupSnapshot:
+			c.Scan.StartupMode = m
+		default:
+			errs = append(errs, &Error{"SCAN_STARTUP_MODE", v, "want initial, latest-offset, specific-offset or snapshot"})
+		}
+	}
+	if v, ok := lookup("SCAN_STARTUP_SPECIFIC_OFFSET_SCN"); ok && v != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil || n == 0 {
+			errs = append(errs, &Error{"SCAN_STARTUP_SPECIFIC_OFFSET_SCN", v, "want a positive SCN"})
+		} else {
+			c.Scan.SpecificOffsetSCN = n
+		}
+	}
+	if c.Scan.StartupMode == StartupSpecificOffset && c.Scan.SpecificOffsetSCN == 0 {
+		v, _ := lookup("SCAN_STARTUP_SPECIFIC_OFFSET_SCN")
+		errs = append(errs, &Error{"SCAN_STARTUP_SPECIFIC_OFFSET_SCN", v, "SCAN_STARTUP_MODE=specific-offset needs the SCN to start from"})
+	}
+	num("SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE", &c.Scan.ChunkSize, 1, 1<<30)
+	num("SCAN_SNAPSHOT_FETCH_SIZE", &c.Scan.FetchSize, 1, 1<<20)
 	return c, errors.Join(errs...)
 }
 

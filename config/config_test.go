@@ -67,6 +67,9 @@ func TestBadValuesNameVariableAndValue(t *testing.T) {
 		"tables":    {map[string]string{"DATABASE_TABLES": "A.B.C"}, `DATABASE_TABLES="A.B.C"`},
 		"empty tbl": {map[string]string{"DATABASE_TABLES": " , "}, `DATABASE_TABLES=" , "`},
 		"url":       {map[string]string{"OUTPUT_PATH": "s3://bucket/x"}, `OUTPUT_PATH="s3://bucket/x"`},
+		"mode":      {map[string]string{"SCAN_STARTUP_MODE": "earliest"}, `SCAN_STARTUP_MODE="earliest"`},
+		"no scn":    {map[string]string{"SCAN_STARTUP_MODE": "specific-offset"}, `SCAN_STARTUP_SPECIFIC_OFFSET_SCN=""`},
+		"chunk":     {map[string]string{"SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE": "0"}, `SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE="0"`},
 	} {
 		_, err := config.Load(env(tt.vars))
 		var ce *config.Error
