@@ -1,0 +1,160 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var scripts = []string{"../scripts/monitor-ha-cluster.sh", "../scripts/backup-ha.sh"}
+
+// TestScriptsLint runs bash -n and shellcheck on the operations scripts.
+// A missing shellcheck fails the test: CI installs it (.ci/run).
+func TestScriptsLint(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatal("shellcheck is not installed: apt-get install shellcheck (.ci/run does)")
+	}
+	for _, s := range scripts {
+		if b, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
+			t.Errorf("bash -n %s: %v\n%s", s, err, b)
+		}
+		if b, err := exec.Command(sc, "--shell=bash", "--severity=style", s).CombinedOutput(); err != nil {
+			t.Errorf("shellcheck %s: %v\n%s", s, err, b)
+		}
+		info, err := os.Stat(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s is not executable", s)
+		}
+	}
+}
+
+// TestMonitorScript runs monitor-ha-cluster.sh against two coordinators
+// answering with Flink's JSON (a leader and a standby) and a docker stand-in,
+// and checks it finds the leader and prints every section; with both
+// coordinators down it exits 1, as the Flink script did.
+func TestMonitorScript(t *testing.T) {
+	for _, tool := range []string{"curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: the script needs it, as the seed's did", tool)
+		}
+	}
+	standby := fakeCoordinator(t, "standby")
+	leader := fakeCoordinator(t, "leader")
+	deploy := t.TempDir()
+	out := filepath.Join(deploy, "output", "cdc", "FINANCE_USER.TRANS_INFO")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "part-0-0.csv"), []byte("op,id\nI,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	docker := "#!/bin/sh\n[ \"$1 $2\" = \"compose version\" ] && exit 0\n" +
+		"printf 'NAME\\tSTATUS\\nredoflow-zookeeper-1\\tUp (healthy)\\nredoflow-coordinator-1\\tUp (healthy)\\nredoflow-worker-1\\tUp (healthy)\\n'\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(docker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(ports string) (string, error) {
+		cmd := exec.Command("bash", "../scripts/monitor-ha-cluster.sh")
+		cmd.Env = append(os.Environ(),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"REDOFLOW_DEPLOY_DIR="+deploy,
+			"REDOFLOW_HOST=127.0.0.1",
+			"REDOFLOW_REST_PORTS="+ports)
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	got, err := run(port(t, standby) + " " + port(t, leader))
+	t.Log(got)
+	if err != nil {
+		t.Fatalf("monitor-ha-cluster.sh: %v", err)
+	}
+	for _, want := range []string{
+		"redoflow-coordinator-1",
+		"port " + port(t, standby) + ": up (standby)",
+		"leader: port " + port(t, leader),
+		"workers: 3", "slots total: 12", "slots available: 8", "jobs running: 1",
+		"tm-1: slots 4, free 0",
+		"job id: 0123456789abcdef0123456789abcdef", "status: RUNNING",
+		"checkpoints: 7 completed, 1 failed", "latest checkpoint: 7",
+		"FINANCE_USER.TRANS_INFO/part-0-0.csv",
+		"=== done ===",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+
+	down := freePort(t)
+	got, err = run(down)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("no coordinator: exit %v, want 1\n%s", err, got)
+	}
+	if !strings.Contains(got, "no coordinator answers") {
+		t.Errorf("no coordinator: output %q", got)
+	}
+}
+
+// fakeCoordinator answers the REST calls the script makes with Flink's
+// field names, and /ha with role.
+func fakeCoordinator(t *testing.T, role string) *httptest.Server {
+	t.Helper()
+	const job = "0123456789abcdef0123456789abcdef"
+	answers := map[string]any{
+		"/ha":       map[string]any{"role": role, "leader": "coordinator:8081", "epoch": 2},
+		"/overview": map[string]any{"taskmanagers": 3, "slots-total": 12, "slots-available": 8, "jobs-running": 1, "flink-version": "redoflow"},
+		"/taskmanagers": map[string]any{"taskmanagers": []map[string]any{
+			{"id": "tm-1", "slotsNumber": 4, "freeSlots": 0},
+			{"id": "tm-2", "slotsNumber": 4, "freeSlots": 4},
+			{"id": "tm-3", "slotsNumber": 4, "freeSlots": 4},
+		}},
+		"/jobs": map[string]any{"jobs": []map[string]any{{"id": job, "status": "RUNNING"}}},
+		"/jobs/" + job + "/checkpoints": map[string]any{
+			"counts": map[string]any{"completed": 7, "failed": 1, "in_progress": 0},
+			"latest": map[string]any{"completed": map[string]any{"id": 7, "latest_ack_timestamp": 1764000000000, "state_size": 512}},
+		},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := answers[r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []string{"Not found: " + r.URL.Path}})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func port(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	_, p, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	return p
+}
