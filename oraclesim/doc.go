@@ -51,7 +51,7 @@
 //	          RAWTOHEX(col), TO_CHAR(col), literals, SYSDATE, SYSTIMESTAMP,
 //	          DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER
 //	  source: DUAL, V$DATABASE, V$LOG, V$LOGFILE, V$ARCHIVED_LOG,
-//	          V$ARCHIVE_DEST_STATUS, V$THREAD, V$INSTANCE, V$LOGMNR_CONTENTS,
+//	          V$ARCHIVE_DEST_STATUS, V$THREAD, V$INSTANCE, V$TRANSACTION, V$LOGMNR_CONTENTS,
 //	          ALL_|DBA_ TAB_COLUMNS, CONSTRAINTS, CONS_COLUMNS, TABLES, OBJECTS,
 //	          or a table ("S"."T", S.T, or T in the current schema)
 //	  cond:   AND/OR/NOT/parentheses over col = <> != < <= > >= value,

@@ -115,6 +115,7 @@ type DB struct {
 	scnTimes  []scnTime
 	undoFloor uint64
 	commits   map[string]int64
+	active    map[*txIdent]*redoThread // open transactions, for V$TRANSACTION
 	connEpoch uint64
 	faults    faultState
 	closed    bool
@@ -136,6 +137,7 @@ func New(cfg Config) (*DB, error) {
 		tables:  map[string]*Table{},
 		nextObj: 73000,
 		commits: map[string]int64{},
+		active:  map[*txIdent]*redoThread{},
 	}
 	now := cfg.Clock()
 	for i := 0; i < cfg.Threads; i++ {

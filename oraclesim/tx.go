@@ -90,6 +90,7 @@ func (tx *Tx) begin() {
 	id.startSCN = db.nextSCN()
 	id.startTS = db.now()
 	tx.id = id
+	db.active[id] = tx.th
 	db.appendRedo(tx.th, &redoRecord{scn: id.startSCN, ts: id.startTS, op: OpStart, tx: id})
 }
 
@@ -443,6 +444,7 @@ func (tx *Tx) Commit() (uint64, error) {
 	if tx.id == nil {
 		return db.scn, nil
 	}
+	delete(db.active, tx.id)
 	scn := db.nextSCN()
 	now := db.now()
 	low := db.undoLow()
@@ -496,6 +498,7 @@ func (tx *Tx) Rollback() error {
 	if tx.id == nil {
 		return nil
 	}
+	delete(db.active, tx.id)
 	tx.undoTo(0)
 	db.appendRedo(tx.th, &redoRecord{scn: db.nextSCN(), ts: db.now(), op: OpRollback, tx: tx.id})
 	tx.saves = nil

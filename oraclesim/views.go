@@ -68,6 +68,7 @@ var viewBuilders = map[string]func(db *DB, s *session) *memSource{
 	"V$ARCHIVED_LOG":        viewArchivedLog,
 	"V$ARCHIVE_DEST_STATUS": viewArchiveDestStatus,
 	"V$THREAD":              viewThread,
+	"V$TRANSACTION":         viewTransaction,
 	"V$INSTANCE":            viewInstance,
 	"ALL_TAB_COLUMNS":       viewTabColumns,
 	"DBA_TAB_COLUMNS":       viewTabColumns,
@@ -170,6 +171,19 @@ func viewThread(db *DB, _ *session) *memSource {
 	for _, th := range db.threads {
 		g := th.groups[th.cur]
 		m.rows = append(m.rows, []any{uint64(th.id), "OPEN", "PUBLIC", uint64(len(th.groups)), db.cfg.Name, uint64(g.num), uint64(g.log.seq), g.log.firstSCN, uint64(0)})
+	}
+	return m
+}
+
+// viewTransaction lists the open transactions (those with a first change),
+// as V$TRANSACTION does; START_SCN is what a snapshot needs to know where
+// mining must begin so that transactions open at its SCN arrive whole.
+func viewTransaction(db *DB, _ *session) *memSource {
+	m := &memSource{cols: cols("XIDUSN", numT, "XIDSLOT", numT, "XIDSQN", numT, "XID", rawT, "STATUS", vc(16),
+		"START_SCN", numT, "START_TIME", vc(20), "START_DATE", dateT, "THREAD#", numT, "USED_UREC", numT)}
+	for id, th := range db.active {
+		m.rows = append(m.rows, []any{uint64(id.xid.USN), uint64(id.xid.Slot), uint64(id.xid.Sqn), id.xidRaw, "ACTIVE",
+			id.startSCN, id.startTS.UTC().Format("01/02/06 15:04:05"), id.startTS.UTC().Truncate(time.Second), uint64(th.id), uint64(1)})
 	}
 	return m
 }

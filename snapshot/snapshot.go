@@ -57,8 +57,13 @@ func (c Config) Validate() error {
 // Position is where a snapshot stands: its SCN, each table's chunks and
 // which are done. It is the change.Position the snapshot reports.
 type Position struct {
-	SCN    uint64      `json:"scn"`
-	Tables []TablePlan `json:"tables"`
+	SCN uint64 `json:"scn"`
+	// OldestOpenSCN is the START_SCN of the oldest transaction open when
+	// the snapshot took its SCN (SCN itself when none was): streaming after
+	// the snapshot mines from there, so that those transactions, whose
+	// changes the snapshot could not see, arrive whole.
+	OldestOpenSCN uint64      `json:"oldest_open_scn"`
+	Tables        []TablePlan `json:"tables"`
 }
 
 // TablePlan is one table's chunks: chunk i covers keys from Bounds[i-1]
@@ -141,11 +146,20 @@ func (r *Reader) Progress() Progress {
 
 // Plan takes s0 and splits every table into chunks.
 func (r *Reader) Plan(ctx context.Context) (Position, error) {
+	// Read the open transactions first: any transaction open at s0 is
+	// either listed or started later, so the minimum bounds them all.
+	var oldest sql.NullInt64
+	if err := r.db.QueryRowContext(ctx, "SELECT MIN(START_SCN) FROM V$TRANSACTION").Scan(&oldest); err != nil {
+		return Position{}, fmt.Errorf("snapshot: read V$TRANSACTION (grant SELECT on V_$TRANSACTION to the capture user): %w", err)
+	}
 	var scn uint64
 	if err := r.db.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&scn); err != nil {
 		return Position{}, fmt.Errorf("snapshot: read CURRENT_SCN: %w", err)
 	}
-	pos := Position{SCN: scn}
+	pos := Position{SCN: scn, OldestOpenSCN: scn}
+	if oldest.Valid && uint64(oldest.Int64) < scn {
+		pos.OldestOpenSCN = uint64(oldest.Int64)
+	}
 	for _, name := range r.cfg.Tables {
 		t, err := loadTable(ctx, r.db, name)
 		if err != nil {

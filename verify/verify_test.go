@@ -111,6 +111,9 @@ func TestVerifyFindsDamage(t *testing.T) {
 		{"a row the source does not have", func(t *testing.T, _, truth string) {
 			os.WriteFile(filepath.Join(truth, "S.INFO.csv"), []byte("ID,V\n1,a2\n"), 0o644)
 		}, 0, 1, 0},
+		{"a keyless snapshot row written twice", func(t *testing.T, out, _ string) {
+			os.WriteFile(filepath.Join(out, "S.LOG", "part-1-0.csv"), []byte("_op,_scn,_commit_scn,_commit_ts,_xid,_seq,A,B\nr,100,100,,,0,p,q\n"), 0o644)
+		}, 0, 1, 0},
 		{"a keyless row missing", func(t *testing.T, _, truth string) {
 			os.WriteFile(filepath.Join(truth, "S.LOG.csv"), []byte("A,B\np,q\np,q\n"), 0o644)
 		}, 1, 0, 0},

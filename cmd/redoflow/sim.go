@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/redoflow/redoflow/oraclesim"
+	"github.com/redoflow/redoflow/oraclesim/tns"
+)
+
+// simFlags are the simulator's settings, shared by sim and demo.
+type simFlags struct {
+	changes     int64
+	rate        float64
+	seed        int64
+	threads     int
+	concurrency int
+	truth       string
+}
+
+func (f *simFlags) register(fs interface {
+	Int64Var(*int64, string, int64, string)
+	Float64Var(*float64, string, float64, string)
+	IntVar(*int, string, int, string)
+	StringVar(*string, string, string, string)
+}) {
+	fs.Int64Var(&f.changes, "changes", 0, "stop the workload after this many committed changes (0: run until stopped)")
+	fs.Float64Var(&f.rate, "rate", 2000, "committed changes per second (0: as fast as possible)")
+	fs.Int64Var(&f.seed, "seed", 1, "workload seed; the same seed gives the same changes")
+	fs.IntVar(&f.threads, "threads", 1, "redo threads: 1, or 2 for a RAC-like database")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "transactions open at once")
+	fs.StringVar(&f.truth, "truth", "", "with --changes: write the final table contents here when the workload is done")
+}
+
+func (f *simFlags) newDB() (*oraclesim.DB, *oraclesim.Workload, error) {
+	cfg := oraclesim.DefaultConfig()
+	cfg.Threads = f.threads
+	db, err := oraclesim.New(cfg)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	wc := oraclesim.DefaultWorkloadConfig()
+	wc.Seed, wc.Rate, wc.MaxChanges, wc.Concurrency = f.seed, f.rate, f.changes, f.concurrency
+	w, err := oraclesim.NewWorkload(db, wc)
+	if err != nil {
+		db.Close()
+		return nil, nil, usageError{err}
+	}
+	return db, w, nil
+}
+
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sim", stderr)
+	var sf simFlags
+	sf.register(fs)
+	listen := fs.String("listen", "127.0.0.1:1521", "TCP address to serve go-ora clients on")
+	service := fs.String("service", "ORCLPDB1", "service name clients connect to (a SID of the same name works too)")
+	password := fs.String("password", "", "the only password accepted (empty: any)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if sf.truth != "" && sf.changes == 0 {
+		return usageError{errors.New("--truth needs --changes: the truth is written when the workload is done")}
+	}
+	log := newLogger(stderr, slog.LevelInfo)
+	db, w, err := sf.newDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg := tns.DefaultConfig()
+	cfg.Addr, cfg.Service, cfg.SID, cfg.Password, cfg.Logger = *listen, *service, *service, *password, log
+	srv, err := tns.New(cfg, func(ctx context.Context, l tns.Login) (driver.Conn, error) {
+		return oraclesim.NewConnector(db, oraclesim.ConnOptions{User: strings.ToUpper(l.User), Service: l.Service}).Connect(ctx)
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	// Shutdown order: cancelling ctx stops the workload and the listener;
+	// the database closes after both have returned (deferred above).
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Run(ctx) })
+	g.Go(func() error {
+		select {
+		case <-srv.Ready():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		fmt.Fprintf(stdout, "redoflow sim: listening on %s, service %s\n", srv.Addr(), *service)
+		if err := w.Run(ctx); err != nil {
+			return err
+		}
+		if sf.changes == 0 {
+			return nil
+		}
+		scn := db.CurrentSCN()
+		log.Info("workload done", "changes", w.Committed(), "scn", scn)
+		if sf.truth != "" {
+			if err := writeTruth(db, sf.truth, scn); err != nil {
+				return err
+			}
+			log.Info("truth written", "dir", sf.truth, "scn", scn)
+		}
+		return nil
+	})
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// writeTruth writes the tables' contents as of scn, their keys, and last
+// _final_scn, whose presence says the truth is complete.
+func writeTruth(db *oraclesim.DB, dir string, scn uint64) error {
+	if err := db.DumpDir(dir, scn); err != nil {
+		return err
+	}
+	keys := map[string][]string{}
+	for _, t := range db.Tables() {
+		keys[t.Schema()+"."+t.Name()] = append([]string{}, t.PrimaryKey()...)
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(dir, "_keys.json"), b); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(dir, "_final_scn"), []byte(strconv.FormatUint(scn, 10)+"\n"))
+}
+
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// readFinalSCNNow reads the _final_scn a finished sim wrote.
+func readFinalSCNNow(dir string) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "_final_scn"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+}

@@ -1,0 +1,338 @@
+// Package jobspec builds redoflow's CDC job from its configuration: the
+// Oracle connection, the startup mode (snapshot and/or stream), the
+// LogMiner reader, the CSV sink and the pipeline that checkpoints them.
+// The standalone command and the cluster's workers both build jobs here.
+package jobspec
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/sijms/go-ora/v2" // the "oracle" database/sql driver
+
+	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/sink/csv"
+	"github.com/redoflow/redoflow/snapshot"
+)
+
+// Options are what a job needs beyond its configuration.
+type Options struct {
+	// DB is the database; nil opens go-ora with the DATABASE_* settings.
+	DB *sql.DB
+	// Task is the task id in file names ("0" when empty).
+	Task string
+	// StopAtSCN, when set, is asked at each boundary for an SCN to drain
+	// to: once every transaction committed up to it has been delivered,
+	// the job takes a final checkpoint and returns nil.
+	StopAtSCN func() (uint64, bool)
+	// Checkpointer records checkpoints; nil keeps them in CHECKPOINT_DIR.
+	Checkpointer  pipeline.Checkpointer
+	FromSavepoint string
+	Logger        *slog.Logger
+	OnCheckpoint  func(checkpoint.Metadata, string)
+}
+
+// Job is a built job: the pipeline and what reports on it.
+type Job struct {
+	*pipeline.Job
+	Stats *Stats
+	db    *sql.DB
+	ownDB bool
+	snap  *snapshot.Reader
+}
+
+// Close closes the database if the job opened it.
+func (j *Job) Close() error {
+	if j.ownDB {
+		return j.db.Close()
+	}
+	return nil
+}
+
+// Snapshot returns the snapshot's progress (zero when none ran).
+func (j *Job) Snapshot() snapshot.Progress { return j.snap.Progress() }
+
+// Build builds the job cfg describes.
+func Build(cfg config.Config, opts Options) (*Job, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	j := &Job{Stats: &Stats{}, db: opts.DB}
+	if j.db == nil {
+		if cfg.Database.Host == "" || cfg.Database.SID == "" || cfg.Database.Username == "" {
+			return nil, &config.Error{Var: "DATABASE_HOST", Value: cfg.Database.Host,
+				Reason: "DATABASE_HOST, DATABASE_SID and DATABASE_USERNAME must name the Oracle database to read"}
+		}
+		dsn := logminer.GoOraDSN(cfg.Database.Host, cfg.Database.Port, cfg.Database.SID, cfg.Database.Username, string(cfg.Database.Password))
+		db, err := sql.Open("oracle", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("jobspec: open the database: %w", err)
+		}
+		j.db, j.ownDB = db, true
+	}
+	rc := logminer.DefaultReaderConfig()
+	rc.Schema, rc.Tables, rc.Logger = cfg.Database.Schema, cfg.Tables, log
+	rc.DeadLetter = cfg.DeadLetter
+	if rc.DeadLetter == logminer.DeadLetterWrite {
+		rc.DeadLetterPath = filepath.Join(cfg.OutputPath, "_dead_letter.jsonl")
+	}
+	if cfg.Scan.StartupMode == config.StartupSpecificOffset {
+		rc.StartSCN = cfg.Scan.SpecificOffsetSCN
+	}
+	reader, err := logminer.NewReader(j.db, rc)
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	sc := snapshot.DefaultConfig()
+	sc.Tables, sc.ChunkSize, sc.Parallelism, sc.Logger = cfg.Tables, cfg.Scan.ChunkSize, cfg.Parallelism, log
+	if j.snap, err = snapshot.New(j.db, sc); err != nil {
+		j.Close()
+		return nil, err
+	}
+	task := opts.Task
+	if task == "" {
+		task = "0"
+	}
+	kc := csv.DefaultConfig()
+	kc.Dir, kc.Task, kc.RollSize, kc.RollAge, kc.Logger = cfg.OutputPath, task, cfg.RollSize, cfg.RollAge, log
+	sink, err := csv.New(kc)
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	src := &Source{Mode: cfg.Scan.StartupMode, SpecificSCN: cfg.Scan.SpecificOffsetSCN, Snapshot: j.snap, Stream: reader,
+		DB: j.db, StopAtSCN: opts.StopAtSCN, Stats: j.Stats, Logger: log}
+	j.Job, err = pipeline.New(pipeline.Config{
+		JobID: cfg.JobID, Task: task, Source: src, Sink: pipeline.CSVSink{S: sink},
+		Checkpointer: opts.Checkpointer, CheckpointDir: cfg.CheckpointDir, CheckpointInterval: cfg.CheckpointInterval,
+		FromSavepoint: opts.FromSavepoint, Logger: log,
+		OnCheckpoint: func(m checkpoint.Metadata, path string) {
+			j.Stats.checkpoint(m)
+			if opts.OnCheckpoint != nil {
+				opts.OnCheckpoint(m, path)
+			}
+		},
+	})
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// Stats are a job's running counts, safe to read from any goroutine.
+type Stats struct {
+	changes    atomic.Int64
+	lastCommit atomic.Int64 // unix nanos of the last delivered commit
+	mu         sync.Mutex
+	perTable   map[string]int64
+	phase      string
+	restartSCN uint64
+	commitSCN  uint64
+	lastChk    checkpoint.Metadata
+}
+
+// Changes is the number of changes delivered to the sink so far.
+func (s *Stats) Changes() int64 { return s.changes.Load() }
+
+// LastCommit is the commit time of the last delivered change.
+func (s *Stats) LastCommit() time.Time {
+	if n := s.lastCommit.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// Position returns the phase and the SCNs of the last boundary.
+func (s *Stats) Position() (phase string, restartSCN, commitSCN uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.phase, s.restartSCN, s.commitSCN
+}
+
+// PerTable returns the changes delivered per SCHEMA.TABLE.
+func (s *Stats) PerTable() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.perTable))
+	for k, v := range s.perTable {
+		out[k] = v
+	}
+	return out
+}
+
+// LastCheckpoint returns the last completed checkpoint's metadata.
+func (s *Stats) LastCheckpoint() checkpoint.Metadata {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastChk
+}
+
+func (s *Stats) checkpoint(m checkpoint.Metadata) {
+	s.mu.Lock()
+	s.lastChk = m
+	s.mu.Unlock()
+}
+
+// The phases of a job's position.
+const (
+	PhaseSnapshot = "snapshot"
+	PhaseStream   = "stream"
+)
+
+// position is the job's change.Position: the phase and that phase's own
+// position.
+type position struct {
+	Phase    string          `json:"phase"`
+	Snapshot json.RawMessage `json:"snapshot,omitempty"`
+	Stream   json.RawMessage `json:"stream,omitempty"`
+}
+
+// errDrained stops the stream once StopAtSCN is reached.
+var errDrained = errors.New("drained to the stop SCN")
+
+// Source runs the startup mode: a snapshot at s0 and/or the LogMiner stream
+// from s0 (initial), from now (latest-offset), from an SCN
+// (specific-offset), or the snapshot alone (snapshot). The mode applies to
+// a fresh start; a restored job goes on in the phase its position names.
+type Source struct {
+	Mode        string
+	SpecificSCN uint64
+	Snapshot    *snapshot.Reader
+	Stream      *logminer.Reader
+	DB          *sql.DB
+	StopAtSCN   func() (uint64, bool)
+	Stats       *Stats
+	Logger      *slog.Logger
+}
+
+// Run implements pipeline.Source.
+func (s *Source) Run(ctx context.Context, from change.Position, h change.Handler) error {
+	var pos position
+	if len(from) > 0 && string(from) != "null" {
+		if err := json.Unmarshal(from, &pos); err != nil {
+			return fmt.Errorf("jobspec: position: %w", err)
+		}
+	}
+	w := &wrap{h: h, stats: s.Stats, stop: s.StopAtSCN}
+	if pos.Phase == "" {
+		switch s.Mode {
+		case config.StartupInitial, config.StartupSnapshot, "":
+			plan, err := s.Snapshot.Plan(ctx)
+			if err != nil {
+				return err
+			}
+			b, _ := json.Marshal(plan)
+			pos = position{Phase: PhaseSnapshot, Snapshot: b}
+		case config.StartupLatestOffset:
+			var scn uint64
+			if err := s.DB.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&scn); err != nil {
+				return fmt.Errorf("jobspec: read CURRENT_SCN: %w", err)
+			}
+			pos = position{Phase: PhaseStream, Stream: json.RawMessage(logminer.PositionAt(scn))}
+		case config.StartupSpecificOffset:
+			pos = position{Phase: PhaseStream, Stream: json.RawMessage(logminer.PositionAt(s.SpecificSCN))}
+		default:
+			return fmt.Errorf("jobspec: SCAN_STARTUP_MODE %q", s.Mode)
+		}
+		s.Logger.Info("starting", "mode", s.Mode, "phase", pos.Phase)
+	}
+	if pos.Phase == PhaseSnapshot {
+		plan, err := snapshot.DecodePosition(change.Position(pos.Snapshot))
+		if err != nil {
+			return err
+		}
+		w.phase = PhaseSnapshot
+		if !plan.Complete() {
+			if plan, err = s.Snapshot.Run(ctx, plan, w); err != nil {
+				return err
+			}
+		}
+		s.Logger.Info("snapshot done", "scn", plan.SCN)
+		if s.Mode == config.StartupSnapshot {
+			return nil
+		}
+		// Streaming delivers what committed after s0, mining from the
+		// oldest transaction open at s0 so that it arrives whole.
+		pos = position{Phase: PhaseStream, Stream: json.RawMessage(logminer.PositionFrom(plan.OldestOpenSCN, plan.SCN))}
+		b, _ := json.Marshal(pos)
+		if err := h.Boundary(ctx, b); err != nil {
+			return err
+		}
+	}
+	w.phase = PhaseStream
+	err := s.Stream.Run(ctx, change.Position(pos.Stream), w)
+	if errors.Is(err, errDrained) {
+		return nil
+	}
+	return err
+}
+
+// wrap forwards a phase's events, wrapping its positions in the job's.
+type wrap struct {
+	h     change.Handler
+	phase string
+	stats *Stats
+	stop  func() (uint64, bool)
+	buf   []byte
+}
+
+func (w *wrap) Change(ctx context.Context, ev *change.Event) error {
+	w.stats.changes.Add(1)
+	if !ev.CommitTS.IsZero() {
+		w.stats.lastCommit.Store(ev.CommitTS.UnixNano())
+	}
+	w.stats.mu.Lock()
+	if w.stats.perTable == nil {
+		w.stats.perTable = map[string]int64{}
+	}
+	w.stats.perTable[ev.Table.ID()]++
+	w.stats.mu.Unlock()
+	return w.h.Change(ctx, ev)
+}
+
+func (w *wrap) Boundary(ctx context.Context, pos change.Position) error {
+	p := position{Phase: w.phase}
+	if w.phase == PhaseSnapshot {
+		p.Snapshot = json.RawMessage(pos)
+	} else {
+		p.Stream = json.RawMessage(pos)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	var restart, committed uint64
+	if w.phase == PhaseStream {
+		restart, committed, _ = logminer.PositionSCNs(pos)
+	}
+	w.stats.mu.Lock()
+	w.stats.phase, w.stats.restartSCN, w.stats.commitSCN = w.phase, restart, committed
+	w.stats.mu.Unlock()
+	if err := w.h.Boundary(ctx, b); err != nil {
+		return err
+	}
+	if w.phase == PhaseStream && w.stop != nil {
+		if scn, ok := w.stop(); ok && restart >= scn {
+			return errDrained
+		}
+	}
+	return nil
+}
