@@ -1,0 +1,278 @@
+package coordinator_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/coordinator"
+	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/sink/csv"
+	"github.com/redoflow/redoflow/verify"
+	"github.com/redoflow/redoflow/worker"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// waitLimit bounds waits; not a performance assertion.
+const waitLimit = 60 * time.Second
+
+// scripted is a deterministic source: transaction i has i%5+1 inserts with ids i*10+k;
+// its position is the number of transactions delivered.
+type scripted struct {
+	txns  int
+	pause time.Duration
+}
+
+var table = &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}, {Name: "V", Type: "VARCHAR2"}}}
+
+func (s scripted) Run(ctx context.Context, from change.Position, h change.Handler) error {
+	next := 0
+	if len(from) > 0 && string(from) != "null" {
+		if err := json.Unmarshal(from, &next); err != nil {
+			return err
+		}
+	}
+	ev := change.Event{Op: change.OpCreate, Table: table, Row: make([]change.Value, 2)}
+	for i := next; i < s.txns; i++ {
+		for k := range i%5 + 1 {
+			id := i*10 + k
+			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), uint64(i*10+9), fmt.Sprintf("%08x", i), k
+			ev.Row[0] = change.Value{Text: strconv.Itoa(id)}
+			ev.Row[1] = change.Value{Text: fmt.Sprintf("v%d", id)}
+			if err := h.Change(ctx, &ev); err != nil {
+				return err
+			}
+		}
+		pos, _ := json.Marshal(i + 1)
+		if err := h.Boundary(ctx, pos); err != nil {
+			return err
+		}
+		select {
+		case <-time.After(s.pause):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func writeTruth(t *testing.T, txns int) string {
+	dir := t.TempDir()
+	b := []byte("ID,V\n")
+	for i := range txns {
+		for k := range i%5 + 1 {
+			id := i*10 + k
+			b = fmt.Appendf(b, "%d,v%d\n", id, id)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "S.T.csv"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_keys.json"), []byte(`{"S.T":["ID"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type env struct {
+	t                  *testing.T
+	out, chk, sp       string
+	txns               int
+	log                *slog.Logger
+	wg                 sync.WaitGroup
+	mu                 sync.Mutex
+	errs               []error
+	checkpointInterval time.Duration
+}
+
+func newEnv(t *testing.T, txns int) *env {
+	d := t.TempDir()
+	e := &env{t: t, out: filepath.Join(d, "out"), chk: filepath.Join(d, "chk"), sp: filepath.Join(d, "sp"), txns: txns,
+		log: slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})), checkpointInterval: 30 * time.Millisecond}
+	return e
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) { w.t.Log(string(p[:len(p)-1])); return len(p), nil }
+
+func (e *env) run(name string, f func(context.Context) error) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			e.mu.Lock()
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+			e.mu.Unlock()
+		}
+	}()
+	return cancel
+}
+
+func listen(t *testing.T) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func (e *env) coordinator(name string, el ha.Elector, reg ha.Registry) (string, context.CancelFunc) {
+	ln := listen(e.t)
+	cfg := coordinator.DefaultConfig()
+	cfg.ID, cfg.Address, cfg.Listener = name, ln.Addr().String(), ln
+	cfg.CheckpointDir, cfg.SavepointDir, cfg.JobID = e.chk, e.sp, "job"
+	cfg.Elector, cfg.Registry, cfg.Logger = el, reg, e.log.With("proc", name)
+	cfg.RestartDelay = 50 * time.Millisecond
+	c, err := coordinator.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cfg.Address, e.run(name, c.Run)
+}
+
+func (e *env) worker(name string, lw worker.LeaderWatcher, reg ha.Registry) context.CancelFunc {
+	ln := listen(e.t)
+	cfg := worker.DefaultConfig()
+	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = name, ln.Addr().String(), ln, 2
+	cfg.Leader, cfg.Registry, cfg.Logger = lw, reg, e.log.With("proc", name)
+	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: e.checkpointInterval, Logger: cfg.Logger,
+		New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
+			kc := csv.DefaultConfig()
+			kc.Dir, kc.Task, kc.RollSize, kc.RollAge = e.out, spec.Task, 2000, 50*time.Millisecond
+			s, err := csv.New(kc)
+			if err != nil {
+				return nil, nil, err
+			}
+			return scripted{txns: e.txns, pause: time.Millisecond}, pipeline.CSVSink{S: s}, nil
+		}}
+	w, err := worker.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.run(name, w.Run)
+}
+
+func (e *env) stopAll(cancels ...context.CancelFunc) {
+	for _, c := range cancels {
+		c()
+	}
+	e.wg.Wait()
+	for _, err := range e.errs {
+		e.t.Error(err)
+	}
+}
+
+// getJSON GETs http://addr/path into v.
+func getJSON(addr, path string, v any) (http.Header, error) {
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return resp.Header, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return resp.Header, json.NewDecoder(resp.Body).Decode(v)
+}
+
+// waitState waits until GET /jobs on addr reports state.
+func waitState(t *testing.T, addr, state string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	last := ""
+	for time.Now().Before(deadline) {
+		var jobs struct {
+			Jobs []struct{ ID, Status string } `json:"jobs"`
+		}
+		if _, err := getJSON(addr, "/jobs", &jobs); err == nil && len(jobs.Jobs) == 1 {
+			last = jobs.Jobs[0].Status
+			if last == state {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job not %s within %v (last %q)", state, waitLimit, last)
+}
+
+func (e *env) verify() {
+	e.t.Helper()
+	rep, err := verify.Run(e.out, writeTruth(e.t, e.txns))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Logf("verify:\n%s", rep)
+	if !rep.OK() {
+		e.t.Fatal("output does not match the truth")
+	}
+}
+
+// TestNoneModeRunsTheJobExactlyOnce runs one coordinator and two workers without
+// ZooKeeper, stops the worker running the task midway (its registration goes, the task
+// moves) and checks that the job finishes with every change exactly once.
+func TestNoneModeRunsTheJobExactlyOnce(t *testing.T) {
+	e := newEnv(t, 1500)
+	n := ha.NewNone()
+	defer n.Close()
+	addr, stopC := e.coordinator("c1", n, n)
+	stopW1 := e.worker("w1", n, n)
+	waitState(t, addr, "RUNNING")
+	stopW2 := e.worker("w2", n, n)
+
+	// Stop the worker running the task once a checkpoint was acknowledged.
+	var running string
+	deadline := time.Now().Add(waitLimit)
+	for time.Now().Before(deadline) {
+		var d struct {
+			Vertices []struct {
+				TM string `json:"taskmanager-id"`
+			} `json:"vertices"`
+		}
+		var ck struct {
+			Counts struct{ Completed int } `json:"counts"`
+		}
+		getJSON(addr, "/jobs/job", &d)
+		getJSON(addr, "/jobs/job/checkpoints", &ck)
+		if len(d.Vertices) == 1 && d.Vertices[0].TM != "" && ck.Counts.Completed >= 3 {
+			running = d.Vertices[0].TM
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if running == "" {
+		t.Fatal("no acknowledged checkpoints")
+	}
+	if running == "w1" {
+		stopW1()
+	} else {
+		stopW2()
+	}
+	t.Logf("stopped %s, which ran the task", running)
+	waitState(t, addr, "FINISHED")
+	var d struct {
+		Restarts int `json:"restarts"`
+	}
+	getJSON(addr, "/jobs/job", &d)
+	if d.Restarts < 1 {
+		t.Errorf("restarts = %d, want the task restarted after its worker stopped", d.Restarts)
+	}
+	e.stopAll(stopC, stopW1, stopW2)
+	e.verify()
+}

@@ -1,0 +1,18 @@
+// Package coordinator is redoflow's coordinator role (Flink's JobManager): it campaigns for
+// leadership through an ha.Elector; the leader schedules the job's task onto a free slot of
+// a registered worker (ha.Registry), stores the checkpoints workers hand over in
+// CHECKPOINT_DIR and records the latest one's pointer with a fenced write, and restarts the
+// task from that checkpoint when it fails, when its worker is lost, and after a failover.
+// Every coordinator serves the REST API (package rest); a standby forwards it to the leader.
+//
+// # Exactly once across failovers
+//
+// A worker publishes a checkpoint's output only after the leader acknowledged it, and the
+// leader acknowledges only (1) under a leadership that still holds (Leadership.FencedSet of
+// the pointer), (2) for its own epoch and (3) for the task attempt it currently runs. A new
+// leader first tells every registered worker its epoch and waits until each has stopped the
+// tasks of older epochs (or has left the registry) before it assigns the task again, so two
+// attempts never write the same output files at once. Checkpoint metadata goes to
+// CHECKPOINT_DIR/<job>/epoch-<N>/<job>/chk-<id>: a deposed leader finishing a late write
+// cannot overwrite a checkpoint of its successor.
+package coordinator

@@ -1,0 +1,812 @@
+package coordinator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/wire"
+	"github.com/redoflow/redoflow/rest"
+)
+
+// Job states, as Flink names them.
+const (
+	stateCreated    = "CREATED"
+	stateRunning    = "RUNNING"
+	stateRestarting = "RESTARTING"
+	stateCancelled  = "CANCELED"
+	stateFinished   = "FINISHED"
+)
+
+// Keys of fenced values.
+func pointerKey(job string) string { return "jobs/" + job + "/checkpoint" }
+func stateKey(job string) string   { return "jobs/" + job + "/state" }
+
+// pointer is the fenced record of the latest completed checkpoint.
+type pointer struct {
+	Path  string `json:"path"`
+	ID    int64  `json:"id"`
+	Epoch int64  `json:"epoch"`
+}
+
+// leader is the state of one leadership. Lock order: leader.mu is never held across a
+// network call or a call into ha.
+type leader struct {
+	c     *Coordinator
+	l     ha.Leadership
+	epoch int64
+	log   *slog.Logger
+	store *checkpoint.Store
+	wake  chan struct{}
+
+	// ctx ends with the leadership; bg tracks the goroutines of savepoints and state
+	// writes, which run wait for before it returns.
+	ctx    context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+
+	mu         sync.Mutex
+	workers    []ha.Worker
+	acked      map[string]bool // worker ID -> has stopped every task of older epochs
+	state      string          // job state
+	final      bool            // cancelled or finished: do not schedule
+	worker     string          // worker running the current attempt ("" none)
+	attempt    int64
+	start, end time.Time
+	modified   time.Time
+	restarts   int
+	failedAt   time.Time
+	latest     pointer
+	stats      ckptStats
+	savepoints map[string]*savepointOp
+}
+
+type ckptStats struct {
+	completed, failed int
+	history           []rest.CheckpointInfo // newest first, at most 10
+	lastFailed        *rest.CheckpointInfo
+	restored          *rest.RestoredInfo
+}
+
+type savepointOp struct {
+	done     bool
+	location string
+	err      string
+}
+
+func newLeader(c *Coordinator, l ha.Leadership) (*leader, error) {
+	scfg := checkpoint.DefaultConfig()
+	scfg.Dir = filepath.Join(c.cfg.CheckpointDir, c.cfg.JobID, "epoch-"+strconv.FormatInt(l.Epoch(), 10))
+	scfg.JobID, scfg.Retain, scfg.Logger = c.cfg.JobID, c.cfg.Retain, c.log
+	store, err := checkpoint.NewStore(scfg)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &leader{
+		c: c, l: l, epoch: l.Epoch(), store: store, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
+		log:   c.log.With("epoch", l.Epoch()),
+		acked: map[string]bool{}, state: stateCreated, start: now, modified: now,
+		savepoints: map[string]*savepointOp{},
+	}, nil
+}
+
+// goFunc runs f on a goroutine that run waits for.
+func (ld *leader) goFunc(f func()) {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	if ld.ctx.Err() != nil {
+		return // the leadership ended: run may already wait
+	}
+	ld.bg.Add(1)
+	go func() {
+		defer ld.bg.Done()
+		f()
+	}()
+}
+
+func (ld *leader) poke() {
+	select {
+	case ld.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run leads until ctx ends or the leadership is lost.
+func (ld *leader) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer ld.bg.Wait()
+	defer func() {
+		ld.mu.Lock()
+		ld.cancel()
+		ld.mu.Unlock()
+	}()
+	if err := ld.recover(ctx); err != nil {
+		return err
+	}
+	// Shutdown order: the leadership's end (or ctx) cancels gctx; the registry watch and
+	// the scheduling loop return; then (deferred above) ld.cancel ends the savepoint and
+	// state-write goroutines, and bg.Wait waits for them.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		select {
+		case <-ld.l.Done():
+			return ld.l.Err()
+		case <-gctx.Done():
+			return nil
+		}
+	})
+	g.Go(func() error {
+		for ws := range ld.c.cfg.Registry.Workers(gctx) {
+			ld.mu.Lock()
+			ld.workers = ws
+			for id := range ld.acked {
+				if !slices.ContainsFunc(ws, func(w ha.Worker) bool { return w.ID == id }) {
+					delete(ld.acked, id) // a worker that registers again must acknowledge again
+				}
+			}
+			ld.mu.Unlock()
+			ld.poke()
+		}
+		return nil
+	})
+	g.Go(func() error { return ld.schedule(gctx, g) })
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// recover reads the job's fenced state and latest checkpoint pointer.
+func (ld *leader) recover(ctx context.Context) error {
+	job := ld.c.cfg.JobID
+	if v, err := ld.l.Get(ctx, stateKey(job)); err == nil {
+		if s := string(v); s == stateCancelled || s == stateFinished {
+			ld.state, ld.final = s, true
+		}
+	} else if !errors.Is(err, ha.ErrNoKey) {
+		return fmt.Errorf("coordinator: read job state: %w", err)
+	}
+	v, err := ld.l.Get(ctx, pointerKey(job))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(v, &ld.latest); err != nil {
+			return fmt.Errorf("coordinator: checkpoint pointer %q: %w", v, err)
+		}
+	case errors.Is(err, ha.ErrNoKey):
+		// No pointer (first start, or HA_MODE=NONE after a restart): the newest checkpoint
+		// on disk of any epoch.
+		ld.latest = ld.scan()
+	default:
+		return fmt.Errorf("coordinator: read checkpoint pointer: %w", err)
+	}
+	if ld.latest.Path != "" {
+		ld.stats.restored = &rest.RestoredInfo{ID: ld.latest.ID, RestoreTimestamp: time.Now().UnixMilli(), ExternalPath: ld.latest.Path}
+	}
+	ld.log.Info("leader recovered the job", "job", job, "state", ld.state, "checkpoint", ld.latest.Path)
+	return nil
+}
+
+func (ld *leader) scan() pointer {
+	var best pointer
+	dirs, _ := filepath.Glob(filepath.Join(ld.c.cfg.CheckpointDir, ld.c.cfg.JobID, "epoch-*"))
+	for _, d := range dirs {
+		e, err := strconv.ParseInt(strings.TrimPrefix(filepath.Base(d), "epoch-"), 10, 64)
+		if err != nil {
+			continue
+		}
+		cfg := checkpoint.DefaultConfig()
+		cfg.Dir, cfg.JobID, cfg.Retain = d, ld.c.cfg.JobID, ld.c.cfg.Retain
+		st, err := checkpoint.NewStore(cfg)
+		if err != nil {
+			continue
+		}
+		if m, path, err := st.Latest(); err == nil && m.ID > best.ID {
+			best = pointer{Path: path, ID: m.ID, Epoch: e}
+		}
+	}
+	return best
+}
+
+// schedule is the leader's control loop: it acknowledges the epoch with every worker,
+// notices lost workers, and (re)assigns the task.
+func (ld *leader) schedule(ctx context.Context, g *errgroup.Group) error {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ld.reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ld.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+func (ld *leader) reconcile(ctx context.Context) {
+	ld.mu.Lock()
+	workers := slices.Clone(ld.workers)
+	var unacked []ha.Worker
+	for _, w := range workers {
+		if !ld.acked[w.ID] {
+			unacked = append(unacked, w)
+		}
+	}
+	ld.mu.Unlock()
+
+	// 1. Every registered worker stops the tasks of older epochs before anything is assigned.
+	for _, w := range unacked {
+		cctx, cancel := context.WithTimeout(ctx, ld.c.cfg.CommandTimeout)
+		var st wire.Status
+		err := wire.Call(cctx, ld.c.client, w.Address, wire.PathEpoch, wire.EpochNotice{Epoch: ld.epoch}, &st)
+		cancel()
+		if err != nil {
+			ld.log.Warn("worker did not acknowledge the epoch yet", "worker", w.ID, "err", err)
+			continue
+		}
+		ld.mu.Lock()
+		ld.acked[w.ID] = true
+		ld.mu.Unlock()
+	}
+
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	total, free := 0, 0
+	for _, w := range ld.workers {
+		total += w.Slots
+		free += w.Slots
+		if w.ID == ld.worker {
+			free--
+		}
+	}
+	ld.c.cfg.Metrics.Slots(total, free)
+
+	// 2. A lost worker's task restarts elsewhere.
+	if ld.worker != "" && !slices.ContainsFunc(ld.workers, func(w ha.Worker) bool { return w.ID == ld.worker }) {
+		ld.log.Warn("worker lost, its task restarts from the latest checkpoint", "worker", ld.worker, "checkpoint", ld.latest.Path)
+		ld.worker = ""
+		ld.restarts++
+		ld.c.cfg.Metrics.Restart()
+		ld.setState(stateRestarting)
+	}
+	if ld.final || ld.worker != "" || time.Since(ld.failedAt) < ld.c.cfg.RestartDelay {
+		return
+	}
+	// 3. Assign once every registered worker acknowledged the epoch.
+	for _, w := range ld.workers {
+		if !ld.acked[w.ID] {
+			return
+		}
+	}
+	for _, w := range ld.candidates() {
+		ld.attempt++
+		ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
+		ld.mu.Unlock()
+		cctx, cancel := context.WithTimeout(ctx, ld.c.cfg.CommandTimeout)
+		err := wire.Call(cctx, ld.c.client, w.Address, wire.PathAssign, wire.Assign{Ref: ref}, nil)
+		cancel()
+		ld.mu.Lock()
+		if err != nil {
+			ld.log.Warn("assigning the task failed", "worker", w.ID, "attempt", ref.Attempt, "err", err)
+			continue
+		}
+		if ld.final || ld.attempt != ref.Attempt {
+			return // cancelled meanwhile: the next round cancels the assignment
+		}
+		ld.worker = w.ID
+		ld.setState(stateRunning)
+		ld.log.Info("task assigned", "worker", w.ID, "attempt", ref.Attempt, "from", ld.latest.Path)
+		return
+	}
+}
+
+// candidates are the workers with a free slot, the least loaded first (one task: any).
+func (ld *leader) candidates() []ha.Worker {
+	var out []ha.Worker
+	for _, w := range ld.workers {
+		if w.Slots > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (ld *leader) setState(s string) {
+	if ld.state == s {
+		return
+	}
+	ld.state = s
+	ld.modified = time.Now()
+	if s == stateCancelled || s == stateFinished {
+		ld.end = ld.modified
+	}
+}
+
+func (ld *leader) workerAddr(id string) string {
+	for _, w := range ld.workers {
+		if w.ID == id {
+			return w.Address
+		}
+	}
+	return ""
+}
+
+// current checks that a report comes from the attempt the leader runs.
+func (ld *leader) currentLocked(ref wire.TaskRef, worker string) error {
+	switch {
+	case ref.Epoch != ld.epoch:
+		return fmt.Errorf("%w: report of epoch %d, leader epoch %d", ErrStaleEpoch, ref.Epoch, ld.epoch)
+	case ref.Job != ld.c.cfg.JobID || ref.Attempt != ld.attempt || worker != ld.worker:
+		return fmt.Errorf("%w: attempt %d on %s, current attempt %d on %q", ErrStaleAttempt, ref.Attempt, worker, ld.attempt, ld.worker)
+	}
+	return nil
+}
+
+// serveInternal serves the worker protocol on the leader.
+func (c *Coordinator) serveInternal(w http.ResponseWriter, r *http.Request) {
+	ld := c.current()
+	if ld == nil {
+		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeNotLeader, "coordinator %s does not lead", c.cfg.ID)
+		return
+	}
+	switch r.URL.Path {
+	case wire.PathCheckpoint:
+		ld.handleCheckpoint(w, r)
+	case wire.PathLatest:
+		ld.handleLatest(w, r)
+	case wire.PathTaskEvent:
+		ld.handleTaskEvent(w, r)
+	default:
+		wire.WriteError(w, http.StatusNotFound, wire.CodeNotFound, "no internal API at %s", r.URL.Path)
+	}
+}
+
+func writeRefError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrStaleEpoch):
+		wire.WriteError(w, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
+	case errors.Is(err, ErrStaleAttempt):
+		wire.WriteError(w, http.StatusConflict, wire.CodeStaleAttempt, "%v", err)
+	case errors.Is(err, ha.ErrNotLeader), errors.Is(err, ha.ErrFenced):
+		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeNotLeader, "%v", err)
+	default:
+		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeUnavailable, "%v", err)
+	}
+}
+
+// handleCheckpoint stores a completed checkpoint and records its pointer with a fenced
+// write; only then does it acknowledge, and only then does the worker publish its output.
+func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
+	var req wire.Checkpoint
+	if !wire.Decode(w, r, &req) {
+		return
+	}
+	ld.mu.Lock()
+	err := ld.currentLocked(req.Ref, req.Worker)
+	ld.mu.Unlock()
+	if err == nil {
+		err = ld.l.Err()
+	}
+	var path string
+	if err == nil {
+		path, err = ld.store.Save(req.Metadata)
+	}
+	if err == nil {
+		p, _ := json.Marshal(pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch})
+		err = ld.l.FencedSet(r.Context(), pointerKey(ld.c.cfg.JobID), p)
+	}
+	now := time.Now()
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	info := rest.CheckpointInfo{
+		ID: req.Metadata.ID, IsSavepoint: req.Metadata.Savepoint, TriggerTimestamp: req.Metadata.Time.UnixMilli(),
+		LatestAckTimestamp: now.UnixMilli(), EndToEndDuration: now.Sub(req.Metadata.Time).Milliseconds(),
+		ExternalPath: path, NumSubtasks: 1, StateSize: stateSize(req.Metadata),
+	}
+	if err == nil {
+		// Still the current attempt? A cancel may have come in meanwhile; the pointer is
+		// recorded either way and the output is consistent with it.
+		info.Status, info.NumAckSubtasks = "COMPLETED", 1
+		ld.stats.completed++
+		ld.latest = pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
+		ld.stats.history = append([]rest.CheckpointInfo{info}, ld.stats.history...)
+		if len(ld.stats.history) > 10 {
+			ld.stats.history = ld.stats.history[:10]
+		}
+		ld.c.cfg.Metrics.Checkpoint(true, now.Sub(req.Metadata.Time).Seconds())
+		wire.WriteJSON(w, http.StatusOK, wire.CheckpointAck{Path: path})
+		return
+	}
+	info.Status = "FAILED"
+	ld.stats.failed++
+	ld.stats.lastFailed = &info
+	ld.c.cfg.Metrics.Checkpoint(false, 0)
+	ld.log.Warn("checkpoint refused", "id", req.Metadata.ID, "worker", req.Worker, "attempt", req.Ref.Attempt, "err", err)
+	writeRefError(w, err)
+}
+
+func stateSize(m checkpoint.Metadata) int64 {
+	b, _ := json.Marshal(m)
+	return int64(len(b))
+}
+
+func (ld *leader) handleLatest(w http.ResponseWriter, r *http.Request) {
+	ld.mu.Lock()
+	p := ld.latest
+	ld.mu.Unlock()
+	wire.WriteJSON(w, http.StatusOK, wire.Latest{Path: p.Path, ID: p.ID})
+}
+
+func (ld *leader) handleTaskEvent(w http.ResponseWriter, r *http.Request) {
+	var ev wire.TaskEvent
+	if !wire.Decode(w, r, &ev) {
+		return
+	}
+	ld.mu.Lock()
+	if err := ld.currentLocked(ev.Ref, ev.Worker); err != nil {
+		ld.mu.Unlock()
+		writeRefError(w, err)
+		return
+	}
+	ld.worker = ""
+	finished := ev.State == wire.TaskFinished
+	if finished {
+		ld.final = true
+		ld.setState(stateFinished)
+		ld.log.Info("job finished", "worker", ev.Worker)
+	} else {
+		ld.restarts++
+		ld.failedAt = time.Now()
+		ld.c.cfg.Metrics.Restart()
+		ld.setState(stateRestarting)
+		ld.log.Warn("task failed, restarting from the latest checkpoint", "worker", ev.Worker, "attempt", ev.Ref.Attempt, "err", ev.Error, "checkpoint", ld.latest.Path)
+	}
+	ld.mu.Unlock()
+	if finished {
+		ld.persistState(stateFinished)
+	}
+	ld.poke()
+	wire.WriteJSON(w, http.StatusOK, struct{}{})
+}
+
+// persistState records a final job state with a fenced write, so that the next leader does
+// not start a cancelled or finished job again.
+func (ld *leader) persistState(s string) {
+	ctx, cancel := context.WithTimeout(ld.ctx, ld.c.cfg.CommandTimeout)
+	defer cancel()
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(s)); err != nil {
+		ld.log.Warn("recording the job state failed", "state", s, "err", err)
+	}
+}
+
+// stopTask cancels the running attempt (if any) and marks the job final.
+func (ld *leader) stopTask(ctx context.Context, final string) error {
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(final)); err != nil {
+		return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+	}
+	ld.mu.Lock()
+	ld.final = true
+	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
+	addr := ld.workerAddr(ld.worker)
+	ld.worker = ""
+	ld.setState(final)
+	ld.mu.Unlock()
+	if addr == "" {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, ld.c.cfg.CommandTimeout)
+	defer cancel()
+	if err := wire.Call(cctx, ld.c.client, addr, wire.PathCancel, wire.Cancel{Ref: ref}, nil); err != nil {
+		ld.log.Warn("cancelling the task on its worker failed; it cannot commit any more", "err", err)
+	}
+	return nil
+}
+
+func newTriggerID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// savepoint runs a savepoint command for trigger id; then stops the job as final says.
+func (ld *leader) savepoint(id, dir, final string) {
+	ld.mu.Lock()
+	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
+	addr := ld.workerAddr(ld.worker)
+	ld.mu.Unlock()
+	// A savepoint waits for a transaction boundary and a checkpoint: allow it longer than
+	// a plain command, and give up when the leadership ends.
+	ctx, cancel := context.WithTimeout(ld.ctx, 6*ld.c.cfg.CommandTimeout)
+	defer cancel()
+	var resp wire.SavepointResponse
+	err := errors.New("the job has no running task")
+	if addr != "" {
+		err = wire.Call(ctx, ld.c.client, addr, wire.PathSavepoint, wire.SavepointRequest{Ref: ref, Dir: dir}, &resp)
+	}
+	if err == nil && final != "" {
+		err = ld.stopTask(ctx, final)
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	op := ld.savepoints[id]
+	op.done = true
+	if err != nil {
+		op.err = err.Error()
+		ld.log.Warn("savepoint failed", "trigger", id, "err", err)
+		return
+	}
+	op.location = resp.Path
+	ld.log.Info("savepoint completed", "trigger", id, "path", resp.Path)
+}
+
+// backend implements rest.Backend on the current leader.
+type backend struct{ c *Coordinator }
+
+func (b backend) leader() (*leader, error) {
+	ld := b.c.current()
+	if ld == nil {
+		return nil, fmt.Errorf("%w: coordinator %s lost its leadership", rest.ErrNotLeader, b.c.cfg.ID)
+	}
+	return ld, nil
+}
+
+func (b backend) job(id string) (*leader, error) {
+	ld, err := b.leader()
+	if err != nil {
+		return nil, err
+	}
+	if id != b.c.cfg.JobID {
+		return nil, fmt.Errorf("%w: job %q (this cluster runs job %q)", rest.ErrNotFound, id, b.c.cfg.JobID)
+	}
+	return ld, nil
+}
+
+func (b backend) Overview(context.Context) (rest.Overview, error) {
+	ld, err := b.leader()
+	if err != nil {
+		return rest.Overview{}, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	o := rest.Overview{TaskManagers: len(ld.workers), FlinkVersion: Version, FlinkCommit: "redoflow"}
+	for _, w := range ld.workers {
+		o.SlotsTotal += w.Slots
+	}
+	o.SlotsAvailable = o.SlotsTotal
+	if ld.worker != "" {
+		o.SlotsAvailable--
+	}
+	switch ld.state {
+	case stateCancelled:
+		o.JobsCancelled = 1
+	case stateFinished:
+		o.JobsFinished = 1
+	default:
+		o.JobsRunning = 1
+	}
+	return o, nil
+}
+
+// Version is reported as "flink-version" by GET /overview.
+var Version = "redoflow-dev"
+
+func (ld *leader) overviewLocked(now time.Time) rest.JobOverview {
+	end := int64(-1)
+	d := now.Sub(ld.start).Milliseconds()
+	if !ld.end.IsZero() {
+		end = ld.end.UnixMilli()
+		d = ld.end.Sub(ld.start).Milliseconds()
+	}
+	tasks := map[string]int{"running": 0, "finished": 0, "canceled": 0, "failed": 0, "created": 0, "scheduled": 0, "deploying": 0, "reconciling": 0, "initializing": 0, "canceling": 0, "total": 1}
+	switch {
+	case ld.worker != "":
+		tasks["running"] = 1
+	case ld.state == stateFinished:
+		tasks["finished"] = 1
+	case ld.state == stateCancelled:
+		tasks["canceled"] = 1
+	default:
+		tasks["scheduled"] = 1
+	}
+	return rest.JobOverview{JID: ld.c.cfg.JobID, Name: ld.c.cfg.JobName, State: ld.state, StartTime: ld.start.UnixMilli(),
+		EndTime: end, Duration: d, LastModification: ld.modified.UnixMilli(), Tasks: tasks}
+}
+
+func (b backend) Jobs(context.Context) ([]rest.JobOverview, error) {
+	ld, err := b.leader()
+	if err != nil {
+		return nil, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	return []rest.JobOverview{ld.overviewLocked(time.Now())}, nil
+}
+
+func (b backend) Job(_ context.Context, id string) (rest.JobDetail, error) {
+	ld, err := b.job(id)
+	if err != nil {
+		return rest.JobDetail{}, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	now := time.Now()
+	o := ld.overviewLocked(now)
+	vstate := stateCreated
+	if ld.worker != "" {
+		vstate = stateRunning
+	} else if ld.final {
+		vstate = ld.state
+	}
+	return rest.JobDetail{
+		JID: o.JID, Name: o.Name, IsStoppable: false, State: o.State, StartTime: o.StartTime, EndTime: o.EndTime,
+		Duration: o.Duration, Now: now.UnixMilli(), Timestamps: map[string]int64{ld.state: ld.modified.UnixMilli(), stateCreated: ld.start.UnixMilli()},
+		Vertices: []rest.Vertex{{ID: "0", Name: "LogMiner source -> CSV sink", Parallelism: 1, Status: vstate,
+			StartTime: o.StartTime, EndTime: o.EndTime, Duration: o.Duration, TaskManager: ld.worker}},
+		StatusCounts: map[string]int{vstate: 1}, Restarts: ld.restarts,
+	}, nil
+}
+
+func (b backend) Checkpoints(_ context.Context, id string) (rest.Checkpoints, error) {
+	ld, err := b.job(id)
+	if err != nil {
+		return rest.Checkpoints{}, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	out := rest.Checkpoints{History: slices.Clone(ld.stats.history)}
+	if out.History == nil {
+		out.History = []rest.CheckpointInfo{}
+	}
+	out.Counts = rest.CheckpointCounts{Completed: ld.stats.completed, Failed: ld.stats.failed, Total: ld.stats.completed + ld.stats.failed}
+	if ld.stats.restored != nil {
+		out.Counts.Restored = 1
+		r := *ld.stats.restored
+		out.Latest.Restored = &r
+	}
+	for i := range out.History {
+		h := out.History[i]
+		if out.Latest.Completed == nil && !h.IsSavepoint {
+			out.Latest.Completed = &h
+		}
+		if out.Latest.Savepoint == nil && h.IsSavepoint {
+			out.Latest.Savepoint = &h
+		}
+	}
+	if out.Latest.Completed == nil && ld.latest.Path != "" {
+		// Nothing completed under this leadership yet: the one it recovered.
+		out.Latest.Completed = &rest.CheckpointInfo{ID: ld.latest.ID, Status: "COMPLETED", ExternalPath: ld.latest.Path}
+		if m, err := checkpoint.Load(ld.latest.Path); err == nil {
+			out.Latest.Completed.LatestAckTimestamp = m.Time.UnixMilli()
+			out.Latest.Completed.TriggerTimestamp = m.Time.UnixMilli()
+			out.Latest.Completed.StateSize = stateSize(m)
+		}
+	}
+	if ld.stats.lastFailed != nil {
+		f := *ld.stats.lastFailed
+		out.Latest.Failed = &f
+	}
+	var sizes, durs []int64
+	for _, h := range out.History {
+		sizes, durs = append(sizes, h.StateSize), append(durs, h.EndToEndDuration)
+	}
+	out.Summary = rest.CheckpointSummary{StateSize: minMaxAvg(sizes), EndToEndDuration: minMaxAvg(durs)}
+	return out, nil
+}
+
+func minMaxAvg(v []int64) rest.MinMaxAvg {
+	if len(v) == 0 {
+		return rest.MinMaxAvg{}
+	}
+	m := rest.MinMaxAvg{Min: slices.Min(v), Max: slices.Max(v)}
+	var sum int64
+	for _, x := range v {
+		sum += x
+	}
+	m.Avg = sum / int64(len(v))
+	return m
+}
+
+func (b backend) TaskManagers(context.Context) ([]rest.TaskManager, error) {
+	ld, err := b.leader()
+	if err != nil {
+		return nil, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	out := []rest.TaskManager{}
+	for _, w := range ld.workers {
+		free := w.Slots
+		if w.ID == ld.worker {
+			free--
+		}
+		port := 0
+		if i := strings.LastIndexByte(w.Address, ':'); i >= 0 {
+			port, _ = strconv.Atoi(w.Address[i+1:])
+		}
+		out = append(out, rest.TaskManager{ID: w.ID, Path: "http://" + w.Address, DataPort: port, SlotsNumber: w.Slots, FreeSlots: free})
+	}
+	return out, nil
+}
+
+func (b backend) trigger(id, dir, final string) (string, error) {
+	ld, err := b.job(id)
+	if err != nil {
+		return "", err
+	}
+	ld.mu.Lock()
+	running := ld.worker != ""
+	ld.mu.Unlock()
+	if !running {
+		return "", fmt.Errorf("%w: job %s has no running task (state %s); retry once it runs", rest.ErrConflict, id, ld.state)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tid := newTriggerID()
+	ld.mu.Lock()
+	ld.savepoints[tid] = &savepointOp{}
+	ld.mu.Unlock()
+	ld.goFunc(func() { ld.savepoint(tid, dir, final) })
+	return tid, nil
+}
+
+func (b backend) TriggerSavepoint(_ context.Context, id, dir string, cancelJob bool) (string, error) {
+	final := ""
+	if cancelJob {
+		final = stateCancelled
+	}
+	return b.trigger(id, dir, final)
+}
+
+func (b backend) Stop(_ context.Context, id, dir string) (string, error) {
+	return b.trigger(id, dir, stateFinished)
+}
+
+func (b backend) SavepointStatus(_ context.Context, id, trigger string) (rest.SavepointStatus, error) {
+	ld, err := b.job(id)
+	if err != nil {
+		return rest.SavepointStatus{}, err
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	op := ld.savepoints[trigger]
+	if op == nil {
+		return rest.SavepointStatus{}, fmt.Errorf("%w: savepoint trigger %q (triggers are kept by the leader that ran them)", rest.ErrNotFound, trigger)
+	}
+	if !op.done {
+		return rest.SavepointStatus{Status: rest.QueueStatus{ID: "IN_PROGRESS"}}, nil
+	}
+	st := rest.SavepointStatus{Status: rest.QueueStatus{ID: "COMPLETED"}, Operation: &rest.SavepointOperation{Location: op.location}}
+	if op.err != "" {
+		st.Operation = &rest.SavepointOperation{FailureCause: &rest.FailureCause{Class: "redoflow.SavepointError", StackTrace: op.err}}
+	}
+	return st, nil
+}
+
+func (b backend) Cancel(ctx context.Context, id string) error {
+	ld, err := b.job(id)
+	if err != nil {
+		return err
+	}
+	return ld.stopTask(ctx, stateCancelled)
+}

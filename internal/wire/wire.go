@@ -1,0 +1,214 @@
+// Package wire holds the HTTP/JSON messages between redoflow's coordinators and workers.
+// Every command and report carries the leader epoch it was issued under: a worker refuses
+// commands of an epoch older than the newest it has seen, and the leader refuses reports
+// of another epoch or of a task attempt it no longer runs.
+package wire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/redoflow/redoflow/checkpoint"
+)
+
+// Worker command paths (served by workers).
+const (
+	PathEpoch     = "/v1/epoch"
+	PathAssign    = "/v1/assign"
+	PathCancel    = "/v1/cancel"
+	PathSavepoint = "/v1/savepoint"
+	PathStatus    = "/v1/status"
+)
+
+// Leader paths (served by the leading coordinator, refused by a standby).
+const (
+	PathCheckpoint = "/internal/v1/checkpoints"
+	PathLatest     = "/internal/v1/checkpoints/latest"
+	PathTaskEvent  = "/internal/v1/tasks/events"
+)
+
+// TaskRef names one attempt of a task. Attempts grow within an epoch; a checkpoint is
+// accepted only from the attempt the leader currently runs.
+type TaskRef struct {
+	Job     string `json:"job"`
+	Task    string `json:"task"`
+	Epoch   int64  `json:"epoch"`
+	Attempt int64  `json:"attempt"`
+}
+
+// EpochNotice tells a worker that a leader of Epoch leads: it stops every task of an older
+// epoch and answers once they have stopped.
+type EpochNotice struct {
+	Epoch int64 `json:"epoch"`
+}
+
+// Assign starts a task attempt on a worker.
+type Assign struct {
+	Ref TaskRef `json:"ref"`
+}
+
+// Cancel stops a task attempt; the answer comes once it has stopped.
+type Cancel struct {
+	Ref TaskRef `json:"ref"`
+}
+
+// SavepointRequest asks a task for a savepoint in Dir.
+type SavepointRequest struct {
+	Ref TaskRef `json:"ref"`
+	Dir string  `json:"dir"`
+}
+
+// SavepointResponse is the savepoint's path.
+type SavepointResponse struct {
+	Path string `json:"path"`
+}
+
+// Status is what a worker runs.
+type Status struct {
+	Worker string    `json:"worker"`
+	Epoch  int64     `json:"epoch"` // newest epoch seen
+	Slots  int       `json:"slots"`
+	Tasks  []TaskRef `json:"tasks"`
+}
+
+// Checkpoint hands a completed checkpoint to the leader.
+type Checkpoint struct {
+	Ref      TaskRef             `json:"ref"`
+	Worker   string              `json:"worker"`
+	Metadata checkpoint.Metadata `json:"metadata"`
+	// DurationMs is how long the checkpoint took on the worker up to this hand-off.
+	DurationMs int64 `json:"duration_ms"`
+}
+
+// CheckpointAck says the leader stored the checkpoint and recorded its pointer.
+type CheckpointAck struct {
+	Path string `json:"path"`
+}
+
+// Latest is the latest completed checkpoint; Path is empty when there is none.
+type Latest struct {
+	Path string `json:"path"`
+	ID   int64  `json:"id"`
+}
+
+// Task event states.
+const (
+	TaskFailed   = "FAILED"
+	TaskFinished = "FINISHED"
+)
+
+// TaskEvent reports that a task attempt ended on its own.
+type TaskEvent struct {
+	Ref    TaskRef `json:"ref"`
+	Worker string  `json:"worker"`
+	State  string  `json:"state"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Error is the body of every error answer, of the REST API as of the internal one. Its
+// shape is Flink's ({"errors": [...]}) plus a stable machine-readable code.
+type Error struct {
+	Errors []string `json:"errors"`
+	Code   string   `json:"code"`
+}
+
+// Error codes.
+const (
+	CodeStaleEpoch   = "stale_epoch"
+	CodeStaleAttempt = "stale_attempt"
+	CodeNotLeader    = "not_leader"
+	CodeNoLeader     = "no_leader"
+	CodeNoSlot       = "no_free_slot"
+	CodeNotFound     = "not_found"
+	CodeBadRequest   = "bad_request"
+	CodeConflict     = "conflict"
+	CodeInternal     = "internal"
+	CodeUnavailable  = "unavailable"
+)
+
+// RemoteError is an error answer.
+type RemoteError struct {
+	Status int
+	Body   Error
+}
+
+func (e *RemoteError) Error() string {
+	msg := "no message"
+	if len(e.Body.Errors) > 0 {
+		msg = e.Body.Errors[0]
+	}
+	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Body.Code, msg)
+}
+
+// CodeOf returns the code of a RemoteError in err's chain, "" if there is none.
+func CodeOf(err error) string {
+	var re *RemoteError
+	if errors.As(err, &re) {
+		return re.Body.Code
+	}
+	return ""
+}
+
+// WriteJSON writes v with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes an Error.
+func WriteError(w http.ResponseWriter, status int, code string, format string, args ...any) {
+	WriteJSON(w, status, Error{Errors: []string{fmt.Sprintf(format, args...)}, Code: code})
+}
+
+// Call POSTs (or GETs, when in is nil) JSON to http://addr+path and decodes the answer
+// into out (may be nil). An error answer is a *RemoteError.
+func Call(ctx context.Context, c *http.Client, addr, path string, in, out any) error {
+	method, body := http.MethodGet, io.Reader(nil)
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		method, body = http.MethodPost, bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		re := &RemoteError{Status: resp.StatusCode}
+		if json.Unmarshal(b, &re.Body) != nil || re.Body.Code == "" {
+			re.Body = Error{Errors: []string{string(bytes.TrimSpace(b))}, Code: CodeInternal}
+		}
+		return re
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
+
+// Decode reads a JSON request body into v, answering 400 itself on failure.
+func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(v); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "request body: %v", err)
+		return false
+	}
+	return true
+}
