@@ -30,7 +30,8 @@ type Config struct {
 	RestPort           int
 	MetricsPort        int
 
-	HA HA
+	HA   HA
+	Node Node
 
 	RollSize   int64
 	RollAge    time.Duration
@@ -80,6 +81,21 @@ type HA struct {
 	Quorum    []string // host:port
 	PathRoot  string
 	ClusterID string
+	// SessionTimeout is the ZooKeeper session timeout [HA_ZOOKEEPER_SESSION_TIMEOUT,
+	// milliseconds as Flink's high-availability.zookeeper.client.session-timeout, or a
+	// duration such as 6s]. A crashed leader is replaced after it.
+	SessionTimeout time.Duration
+}
+
+// Node is how a cluster process names and exposes itself.
+type Node struct {
+	// ID names the process in the cluster [REDOFLOW_NODE_ID]; empty: host:port.
+	ID string
+	// AdvertisedHost is the host other processes reach this one at
+	// [REDOFLOW_ADVERTISED_HOST]; empty: the host name.
+	AdvertisedHost string
+	// WorkerPort is the port of a worker's command API [REDOFLOW_WORKER_PORT].
+	WorkerPort int
 }
 
 // Secret is a string that never prints.
@@ -111,7 +127,8 @@ func Default() Config {
 		Slots:              4,
 		RestPort:           8081,
 		MetricsPort:        9249,
-		HA:                 HA{Mode: "NONE", PathRoot: "/redoflow", ClusterID: "/default"},
+		HA:                 HA{Mode: "NONE", PathRoot: "/redoflow", ClusterID: "/default", SessionTimeout: 6 * time.Second},
+		Node:               Node{WorkerPort: 6121},
 		RollSize:           128 << 20,
 		RollAge:            60 * time.Second,
 		DeadLetter:         "dead-letter",
@@ -215,6 +232,20 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	str("HA_ZOOKEEPER_PATH_ROOT", &c.HA.PathRoot)
 	str("HA_CLUSTER_ID", &c.HA.ClusterID)
+	if v, ok := lookup("HA_ZOOKEEPER_SESSION_TIMEOUT"); ok && v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if ms, merr := strconv.ParseInt(strings.TrimSpace(v), 10, 64); merr == nil {
+			d, err = time.Duration(ms)*time.Millisecond, nil
+		}
+		if err != nil || d < time.Second || d > 5*time.Minute {
+			errs = append(errs, &Error{"HA_ZOOKEEPER_SESSION_TIMEOUT", v, "want milliseconds or a duration such as 6s, from 1s to 5m"})
+		} else {
+			c.HA.SessionTimeout = d
+		}
+	}
+	str("REDOFLOW_NODE_ID", &c.Node.ID)
+	str("REDOFLOW_ADVERTISED_HOST", &c.Node.AdvertisedHost)
+	num("REDOFLOW_WORKER_PORT", &c.Node.WorkerPort, 1, 65535)
 	if c.HA.Mode == "zookeeper" && len(c.HA.Quorum) == 0 {
 		v, _ := lookup("HA_ZOOKEEPER_QUORUM")
 		errs = append(errs, &Error{"HA_ZOOKEEPER_QUORUM", v, "HA_MODE=zookeeper needs at least one host:port"})

@@ -105,3 +105,25 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("output under a file: %v", err)
 	}
 }
+
+func TestClusterSettings(t *testing.T) {
+	env := map[string]string{"HA_ZOOKEEPER_SESSION_TIMEOUT": "4000", "REDOFLOW_NODE_ID": "w1", "REDOFLOW_ADVERTISED_HOST": "10.0.0.5", "REDOFLOW_WORKER_PORT": "6200"}
+	c, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HA.SessionTimeout != 4*time.Second || c.Node.ID != "w1" || c.Node.AdvertisedHost != "10.0.0.5" || c.Node.WorkerPort != 6200 {
+		t.Fatalf("got %+v %+v", c.HA, c.Node)
+	}
+	env["HA_ZOOKEEPER_SESSION_TIMEOUT"] = "6s"
+	if c, err = config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil || c.HA.SessionTimeout != 6*time.Second {
+		t.Fatalf("6s: %v %v", c.HA.SessionTimeout, err)
+	}
+	for _, bad := range []string{"500", "abc", "10m"} {
+		env["HA_ZOOKEEPER_SESSION_TIMEOUT"] = bad
+		_, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		if err == nil || !strings.Contains(err.Error(), "HA_ZOOKEEPER_SESSION_TIMEOUT") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
