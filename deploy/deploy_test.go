@@ -185,14 +185,14 @@ func TestPorts(t *testing.T) {
 		}
 	}
 	// A changed REST_PORT moves the container side only.
-	p = load(t, map[string]string{"REST_PORT": "18081", "METRICS_PORT": "19249"})
+	p = load(t, map[string]string{"REST_PORT": "18081", "METRICS_PORT": "19249", "REDOFLOW_WORKER_PORT": "16121"})
 	for _, pc := range service(t, p, "coordinator-standby").Ports {
 		if pc.Published == "8082" && pc.Target != 18081 {
 			t.Errorf("REST_PORT=18081: 8082 maps to %d", pc.Target)
 		}
 	}
-	if hc := service(t, p, "worker").HealthCheck; hc == nil || !slices.Contains(hc.Test, "http://127.0.0.1:19249/metrics") {
-		t.Errorf("worker health check does not follow METRICS_PORT: %+v", hc)
+	if hc := service(t, p, "worker").HealthCheck; hc == nil || !slices.Contains(hc.Test, "127.0.0.1:16121") {
+		t.Errorf("worker health check does not follow REDOFLOW_WORKER_PORT: %+v", hc)
 	}
 }
 

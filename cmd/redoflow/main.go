@@ -35,6 +35,11 @@ func init() {
 		{"run", "run the standalone job against DATABASE_* (a real Oracle or redoflow sim)", runJob},
 		{"sim", "serve the Oracle simulator to go-ora clients over TCP", runSim},
 		{"verify", "check a CSV change log against the source's final table contents", runVerify},
+		{"jobs", "list the cluster's jobs (coordinator REST API)", runJobs},
+		{"savepoint", "trigger a savepoint of JOB and wait for it; --cancel stops the job after it", runSavepoint},
+		{"cancel", "cancel JOB and wait until it is CANCELED", runCancel},
+		{"status", "the cluster at a glance: leader, workers, slots, jobs, checkpoints, newest CSV files", runStatus},
+		{"health", "probe a URL or TCP port and exit 0 (healthy) or 1: the container health check", runHealth},
 	}
 }
 
