@@ -19,6 +19,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/redoflow/redoflow/config"
 )
 
 const composeFile = "docker-compose.yml"
@@ -239,6 +241,38 @@ func TestSeedEnvironmentPassedThrough(t *testing.T) {
 	for _, n := range names {
 		if !slices.Contains(example, n) {
 			t.Errorf(".env.example lacks the seed's %s", n)
+		}
+	}
+}
+
+// Every variable redoflow's configuration reads reaches every redoflow
+// process, so any setting can be made in .env. REDOFLOW_NODE_ID and
+// REDOFLOW_ADVERTISED_HOST name one process: they default to its host name,
+// and the coordinators set the advertised host.
+func TestConfigVariablesPassedThrough(t *testing.T) {
+	var read []string
+	_, _ = config.Load(func(name string) (string, bool) {
+		if !slices.Contains(read, name) {
+			read = append(read, name)
+		}
+		return "", false
+	})
+	if len(read) < 30 {
+		t.Fatalf("config.Load read only %v", read)
+	}
+	p := load(t, nil)
+	perProcess := []string{"REDOFLOW_NODE_ID", "REDOFLOW_ADVERTISED_HOST"}
+	for _, proc := range processes {
+		s := service(t, p, proc)
+		for _, n := range read {
+			if _, ok := s.Environment[n]; !ok && !slices.Contains(perProcess, n) {
+				t.Errorf("%s: config reads %s, docker-compose.yml does not pass it", proc, n)
+			}
+		}
+	}
+	for _, proc := range []string{"coordinator", "coordinator-standby"} {
+		if got := env(t, service(t, p, proc), "REDOFLOW_ADVERTISED_HOST"); got != proc {
+			t.Errorf("%s advertises %q, want its service name", proc, got)
 		}
 	}
 }
