@@ -326,6 +326,8 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 	st.txns = map[string]*txn{}
 	st.pos = st.emitted.clone()
 	st.mineFrom = st.pos.restart
+	// The start position is not news: Boundary only reports movement.
+	st.lastPos = st.emitted.encode()
 	st.csf.Reset()
 	st.inCSF = false
 

@@ -67,9 +67,6 @@ func (r *recorder) Boundary(ctx context.Context, pos change.Position) error {
 	r.boundaries++
 	r.positions = append(r.positions, slices.Clone(pos))
 	r.lastBefore = len(r.lines)
-	if r.stopAfter > 0 && r.boundaries >= r.stopAfter {
-		return errStop
-	}
 	if r.doneSCN > 0 {
 		restart, _, err := logminer.PositionSCNs(pos)
 		if err != nil {
@@ -77,7 +74,11 @@ func (r *recorder) Boundary(ctx context.Context, pos change.Position) error {
 		}
 		if restart > r.doneSCN && r.cancel != nil {
 			r.cancel()
+			return nil
 		}
+	}
+	if r.stopAfter > 0 && r.boundaries >= r.stopAfter {
+		return errStop
 	}
 	return nil
 }
@@ -125,8 +126,15 @@ func newSim(t testing.TB, threads int, logSize int64) (*oraclesim.DB, *sql.DB) {
 	return sim, db
 }
 
+// tester is what the helpers need of a *testing.T or a *rapid.T.
+type tester interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // runWorkload commits n changes with the given workload settings.
-func runWorkload(t testing.TB, sim *oraclesim.DB, wc oraclesim.WorkloadConfig, n int64) {
+func runWorkload(t tester, sim *oraclesim.DB, wc oraclesim.WorkloadConfig, n int64) {
 	t.Helper()
 	wc.MaxChanges = n
 	w, err := oraclesim.NewWorkload(sim, wc)
@@ -140,13 +148,13 @@ func runWorkload(t testing.TB, sim *oraclesim.DB, wc oraclesim.WorkloadConfig, n
 
 // readUntil runs a Reader from `from` until it has mined past doneSCN or
 // the recorder stops it, and returns Run's error (nil when it finished).
-func readUntil(t testing.TB, db *sql.DB, cfg logminer.ReaderConfig, from change.Position, rec *recorder, doneSCN uint64) error {
+func readUntil(t tester, db *sql.DB, cfg logminer.ReaderConfig, from change.Position, rec *recorder, doneSCN uint64) error {
 	t.Helper()
 	r, err := logminer.NewReader(db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
