@@ -521,6 +521,9 @@ func (st *runState) build(t *txn, ti *tableInfo, redo string, rr *rawRow) (e *en
 				return dead(err)
 			}
 		}
+		if ti.hasLOB {
+			carryLOBs(t, e, r.New)
+		}
 	case "DELETE":
 		e.op = change.OpDelete
 		for i, c := range r.Old {
@@ -530,6 +533,34 @@ func (st *runState) build(t *txn, ti *tableInfo, redo string, rr *rawRow) (e *en
 		}
 	}
 	return e, false
+}
+
+// carryLOBs fills the LOB columns an UPDATE does not set, which its redo
+// does not carry (supplemental logging leaves LOBs out), from the latest
+// change of the same row earlier in the transaction, when one is still in
+// memory. Otherwise they stay NULL: the value is not in the redo.
+func carryLOBs(t *txn, e *entry, set []Column) {
+	for i, n := len(t.mem)-1, 0; i >= 0 && n < 64; i, n = i-1, n+1 {
+		prev := t.mem[i]
+		if prev == nil || prev.dead != nil || prev.rowID != e.rowID || prev.table != e.table || prev.op == change.OpDelete {
+			continue
+		}
+		for c, isLOB := range e.table.lob {
+			if isLOB && !inSet(e.table, set, c) {
+				e.row[c] = prev.row[c]
+			}
+		}
+		return
+	}
+}
+
+func inSet(ti *tableInfo, set []Column, col int) bool {
+	for _, c := range set {
+		if ti.colIdx[c.Name] == col {
+			return true
+		}
+	}
+	return false
 }
 
 func onlyLOBs(ti *tableInfo, cols []Column) bool {

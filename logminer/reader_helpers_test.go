@@ -35,6 +35,11 @@ type recorder struct {
 	lastBefore int  // len(lines) at the last boundary
 	keep       bool // keep copies of the events in evs
 	evs        []*change.Event
+	// committed are the lines confirmed by a later Boundary, as a
+	// checkpointing handler keeps them: a reconnecting reader repeats the
+	// changes handed over since the last Boundary.
+	committed []string
+	pending   []string
 }
 
 func (r *recorder) Change(ctx context.Context, ev *change.Event) error {
@@ -52,6 +57,7 @@ func (r *recorder) Change(ctx context.Context, ev *change.Event) error {
 		}
 	}
 	r.lines = append(r.lines, b.String())
+	r.pending = append(r.pending, b.String())
 	if r.keep {
 		c := *ev
 		c.Row = slices.Clone(ev.Row)
@@ -65,6 +71,8 @@ func (r *recorder) Change(ctx context.Context, ev *change.Event) error {
 
 func (r *recorder) Boundary(ctx context.Context, pos change.Position) error {
 	r.boundaries++
+	r.committed = append(r.committed, r.pending...)
+	r.pending = r.pending[:0]
 	r.positions = append(r.positions, slices.Clone(pos))
 	r.lastBefore = len(r.lines)
 	if r.doneSCN > 0 {
@@ -99,6 +107,8 @@ func testConfig(t testing.TB, tables ...string) logminer.ReaderConfig {
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return cfg
 }
+
+func newLogger(h slog.Handler) *slog.Logger { return slog.New(h) }
 
 // testWriter sends logs through t.Log.
 type testWriter struct{ t testing.TB }

@@ -12,6 +12,7 @@ type tableInfo struct {
 	table  *change.Table
 	types  []Type
 	lob    []bool
+	hasLOB bool
 	colIdx map[string]int
 }
 
@@ -26,6 +27,7 @@ func newTableInfo(index int, schema, name string, cols [][2]string) (*tableInfo,
 		ti.types = append(ti.types, t)
 		ti.lob = append(ti.lob, c[1] == "CLOB" || c[1] == "NCLOB" || c[1] == "BLOB")
 		ti.colIdx[c[0]] = i
+		ti.hasLOB = ti.hasLOB || ti.lob[i]
 	}
 	return ti, nil
 }
