@@ -138,5 +138,6 @@ func (p *position) markEmitted(thread int, scn uint64, xid string) {
 		t.XIDs = append(t.XIDs, xid)
 		return
 	}
-	t.SCN, t.XIDs = scn, []string{xid}
+	// The slice is the working position's own (emitted holds a clone).
+	t.SCN, t.XIDs = scn, append(t.XIDs[:0], xid)
 }

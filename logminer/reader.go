@@ -72,7 +72,7 @@ type ReaderConfig struct {
 
 // DefaultReaderConfig returns the defaults: windows of 1 000 to 1 000 000
 // SCNs starting at 20 000, polls every 200 ms to 2 s, spilling above
-// 256 MiB, failing on unparsable rows, 10 retries from 500 ms to 30 s.
+// 64 MiB, failing on unparsable rows, 10 retries from 500 ms to 30 s.
 // Schema and Tables must still be set.
 func DefaultReaderConfig() ReaderConfig {
 	return ReaderConfig{
@@ -81,7 +81,7 @@ func DefaultReaderConfig() ReaderConfig {
 		WindowMax:       1_000_000,
 		PollMin:         200 * time.Millisecond,
 		PollMax:         2 * time.Second,
-		SpillThreshold:  256 << 20,
+		SpillThreshold:  64 << 20,
 		DeadLetter:      DeadLetterFail,
 		RetryMax:        10,
 		RetryBackoffMin: 500 * time.Millisecond,
