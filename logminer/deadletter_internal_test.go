@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,47 @@ func TestPickLogsGaps(t *testing.T) {
 	_, err = pickLogs(logs(l(1, 1, 100, 200, false), l(1, 2, 200, 0, true)), 150, 250)
 	if !errors.Is(err, ErrMissingLog) || !strings.Contains(err.Error(), "sequence 1") || !IsFatal(err) {
 		t.Errorf("deleted: %v", err)
+	}
+}
+
+// TestSpillReadErrorMidTransaction: when a spill file cannot be read back
+// after part of the transaction was handed over, the reader knows it is in
+// the middle of a delivery (Run then returns ErrInterrupted instead of
+// starting over and repeating those changes).
+func TestSpillReadErrorMidTransaction(t *testing.T) {
+	cfg := DefaultReaderConfig()
+	cfg.Schema, cfg.Tables = "S", []string{"T"}
+	cfg.SpillThreshold, cfg.SpillDir = 1, t.TempDir()
+	r, err := NewReader(&sql.DB{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti, _ := newTableInfo(0, "S", "T", [][2]string{{"ID", "NUMBER"}, {"D", "DATE"}})
+	h := &collect{}
+	st := &runState{r: r, h: h, tables: []*tableInfo{ti}, byName: map[tableName]*tableInfo{{"S", "T"}: ti},
+		txns: map[string]*txn{}, emitted: position{restart: 1, floor: 1}}
+	st.pos = st.emitted.clone()
+	ctx := context.Background()
+	for i := range 100 {
+		rr := rawRow{scn: uint64(10 + i), op: 1, xid: "AA", owner: []byte("S"), table: []byte("T"), rowID: []byte("R" + strconv.Itoa(i)),
+			redo: sql.NullString{String: `insert into "S"."T"("ID","D") values ('` + strconv.Itoa(i) + `',NULL);`, Valid: true}}
+		if err := st.row(ctx, &rr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx := st.txns["AA"]
+	if tx.spilled == 0 {
+		t.Fatal("nothing spilled")
+	}
+	if err := tx.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := tx.file.Stat()
+	if err := os.Truncate(tx.file.Name(), fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	err = st.row(ctx, &rawRow{scn: 200, op: 7, xid: "AA", thread: 1})
+	if err == nil || !st.delivering || len(h.evs) == 0 {
+		t.Fatalf("commit = %v after %d changes, delivering %v", err, len(h.evs), st.delivering)
 	}
 }

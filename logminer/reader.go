@@ -234,6 +234,12 @@ func (r *Reader) Run(ctx context.Context, from change.Position, h change.Handler
 		if IsFatal(err) {
 			return err
 		}
+		if st.delivering {
+			// Part of a transaction was handed over without its Boundary:
+			// starting over here would hand it over twice. The caller
+			// restarts from its last checkpoint instead.
+			return fmt.Errorf("%w: %w", ErrInterrupted, err)
+		}
 		if !isRetryable(err) {
 			return fatal(err)
 		}
@@ -279,6 +285,10 @@ type runState struct {
 	csf    strings.Builder
 	inCSF  bool
 	ev     change.Event
+
+	// delivering is set from a transaction's first Change to its
+	// Boundary.
+	delivering bool
 
 	window     uint64
 	sleep      time.Duration
@@ -648,6 +658,7 @@ func (st *runState) commit(ctx context.Context, rr *rawRow) error {
 			XID: rr.xid, Seq: seq, Thread: thread, Row: e.row}
 		seq++
 		st.found = true
+		st.delivering = true
 		if err := st.h.Change(ctx, ev); err != nil {
 			return &handlerError{err}
 		}
@@ -682,6 +693,7 @@ func (st *runState) boundary(ctx context.Context) error {
 	}
 	st.lastPos = p
 	st.emitted = st.pos.clone()
+	st.delivering = false
 	return nil
 }
 

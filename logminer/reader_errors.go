@@ -46,6 +46,12 @@ var (
 	// dead-letter policy is "fail" (fatal).
 	ErrUnparsable = errors.New("logminer: unparsable row")
 
+	// ErrInterrupted: reading failed after some changes of a transaction
+	// were handed over and before its Boundary, so the Reader cannot start
+	// over by itself without repeating them. Not fatal: restart from the
+	// last checkpoint (whose position precedes those changes).
+	ErrInterrupted = errors.New("logminer: transaction delivery interrupted")
+
 	// ErrRetriesExhausted: the database kept failing with retryable errors
 	// (dropped connections, ORA-03113) more times in a row than
 	// ReaderConfig.RetryMax allows. Not fatal: restart from a checkpoint.
