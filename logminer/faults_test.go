@@ -95,41 +95,52 @@ func TestPrerequisites(t *testing.T) {
 
 // TestDroppedConnectionsAreRetried: connections dropped and ORA-03113
 // failures while reading make the reader reconnect and go on from the
-// last position it handed over; the output equals an undisturbed run.
+// last position it handed over; the output equals an undisturbed run. Run
+// in process and over go-ora (where the listener cuts the TCP sessions).
 func TestDroppedConnectionsAreRetried(t *testing.T) {
-	sim, db := newSim(t, 2, 16<<10)
-	start := sim.CurrentSCN()
-	runWorkload(t, sim, oraclesim.DefaultWorkloadConfig(), 600)
-	done := sim.CurrentSCN()
-	var calm recorder
-	if err := readUntil(t, db, testConfig(t), logminer.PositionAt(start), &calm, done); err != nil {
-		t.Fatal(err)
-	}
+	for _, overTCP := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in process", true: "go-ora"}[overTCP], func(t *testing.T) {
+			sim, db := newSim(t, 2, 16<<10)
+			start := sim.CurrentSCN()
+			runWorkload(t, sim, oraclesim.DefaultWorkloadConfig(), 600)
+			done := sim.CurrentSCN()
+			drop := sim.DropConnections
+			if overTCP {
+				remote, srv := startListener(t, sim)
+				db = remote
+				drop = func() { srv.DropSessions() }
+			}
+			var calm recorder
+			if err := readUntil(t, db, testConfig(t), logminer.PositionAt(start), &calm, done); err != nil {
+				t.Fatal(err)
+			}
 
-	var rec recorder
-	var logs logCapture
-	cfg := testConfig(t)
-	cfg.Logger = nil
-	cfg.Logger = newLogger(&logs)
-	rec.onChange = func(n int) {
-		switch n % 97 {
-		case 10:
-			sim.DropConnections()
-		case 50:
-			sim.FailNext(1, nil) // ORA-03113
-		}
-	}
-	if err := readUntil(t, db, cfg, logminer.PositionAt(start), &rec, done); err != nil {
-		t.Fatal(err)
-	}
-	if logs.count("LogMiner session failed; reconnecting") == 0 {
-		t.Fatal("no failure was injected")
-	}
-	// Changes after a failure are delivered again from the last Boundary:
-	// the output up to each Boundary is what counts.
-	got := dedupeAfterRetries(rec)
-	if !slices.Equal(got, calm.lines) {
-		t.Fatalf("with failures %d changes, without %d", len(got), len(calm.lines))
+			var rec recorder
+			var logs logCapture
+			cfg := testConfig(t)
+			cfg.Logger = newLogger(&logs)
+			rec.onChange = func(n int) {
+				switch n % 97 {
+				case 10:
+					drop()
+				case 50:
+					sim.FailNext(1, nil) // ORA-03113
+				}
+			}
+			if err := readUntil(t, db, cfg, logminer.PositionAt(start), &rec, done); err != nil {
+				t.Fatal(err)
+			}
+			if logs.count("LogMiner session failed; reconnecting") == 0 {
+				t.Fatal("no failure was injected")
+			}
+			t.Logf("%d reconnects after: %q", len(logs.errs), logs.errs)
+			// Changes after a failure are delivered again from the last Boundary:
+			// the output up to each Boundary is what counts.
+			got := dedupeAfterRetries(rec)
+			if !slices.Equal(got, calm.lines) {
+				t.Fatalf("with failures %d changes, without %d", len(got), len(calm.lines))
+			}
+		})
 	}
 }
 

@@ -46,6 +46,7 @@ func TestLOBInsertMergesTheValueUpdate(t *testing.T) {
 type logCapture struct {
 	mu   sync.Mutex
 	msgs []string
+	errs []string
 }
 
 func (c *logCapture) Enabled(context.Context, slog.Level) bool { return true }
@@ -53,6 +54,12 @@ func (c *logCapture) Handle(_ context.Context, r slog.Record) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.msgs = append(c.msgs, r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			c.errs = append(c.errs, a.Value.String())
+		}
+		return true
+	})
 	return nil
 }
 func (c *logCapture) WithAttrs([]slog.Attr) slog.Handler { return c }
