@@ -187,6 +187,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *logminer.ReaderConfig) { c.SpillThreshold = -1 }, "REDOFLOW_SPILL_THRESHOLD is -1"},
 		{func(c *logminer.ReaderConfig) { c.SpillDir = "/nonexistent/x" }, "REDOFLOW_SPILL_DIR"},
 		{func(c *logminer.ReaderConfig) { c.DeadLetter = "drop" }, `REDOFLOW_DEAD_LETTER is "drop"`},
+		{func(c *logminer.ReaderConfig) { c.FlushTable = "FLUSH" }, `REDOFLOW_LOG_FLUSH_TABLE is "FLUSH"`},
 		{func(c *logminer.ReaderConfig) { c.DeadLetter = logminer.DeadLetterWrite }, "REDOFLOW_DEAD_LETTER_PATH is empty"},
 	} {
 		cfg := base

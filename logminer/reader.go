@@ -66,6 +66,19 @@ type ReaderConfig struct {
 	// REDOFLOW_RETRY_BACKOFF_MAX].
 	RetryMax                         int
 	RetryBackoffMin, RetryBackoffMax time.Duration
+	// FlushTable names a table SCHEMA.TABLE with a NUMBER column LAST_SCN
+	// that the reader updates (and commits) before each window
+	// [REDOFLOW_LOG_FLUSH_TABLE]. LogMiner reads redo from the log files,
+	// and redo still in the log buffer is invisible to it: without a
+	// commit forcing LGWR to write, a window ending at CURRENT_SCN could
+	// pass over changes not yet written and never see them again. Create
+	// it once:
+	//
+	//	CREATE TABLE REDOFLOW_FLUSH (LAST_SCN NUMBER);
+	//
+	// "" skips the flush (the simulator has no log buffer; on a busy real
+	// database other sessions' commits flush it often, but not always).
+	FlushTable string
 	// Logger receives the reader's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -117,6 +130,9 @@ func (c ReaderConfig) Validate() error {
 		return bad("REDOFLOW_RETRY_MAX is %d: use 0 or more", c.RetryMax)
 	case c.RetryBackoffMin <= 0 || c.RetryBackoffMax < c.RetryBackoffMin:
 		return bad("REDOFLOW_RETRY_BACKOFF_MIN (%v) and _MAX (%v): use positive durations, MIN <= MAX", c.RetryBackoffMin, c.RetryBackoffMax)
+	}
+	if c.FlushTable != "" && strings.Count(c.FlushTable, ".") != 1 {
+		return bad("REDOFLOW_LOG_FLUSH_TABLE is %q: use SCHEMA.TABLE", c.FlushTable)
 	}
 	for _, t := range c.Tables {
 		if strings.TrimSpace(t) == "" || strings.Count(t, ".") > 1 {
@@ -345,6 +361,13 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 		cur, err := s.currentSCN(ctx)
 		if err != nil {
 			return err
+		}
+		if r.cfg.FlushTable != "" {
+			// Redo of every change up to cur was generated before this
+			// commit, so the commit makes LGWR write all of it.
+			if err := s.flush(ctx, cur); err != nil {
+				return err
+			}
 		}
 		if cur < st.mineFrom {
 			st.sleep = min(st.sleep*2, r.cfg.PollMax)

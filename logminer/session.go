@@ -128,6 +128,24 @@ func (s *session) currentSCN(ctx context.Context) (uint64, error) {
 	return scn, nil
 }
 
+// flush updates (or fills) the flush table in its own autocommitted
+// statement: the commit makes LGWR write the redo buffer to the online log.
+func (s *session) flush(ctx context.Context, scn uint64) error {
+	schema, table, _ := strings.Cut(s.r.cfg.FlushTable, ".")
+	name := `"` + schema + `"."` + table + `"`
+	res, err := s.conn.ExecContext(ctx, "UPDATE "+name+" SET LAST_SCN = :1", int64(scn))
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			_, err = s.conn.ExecContext(ctx, "INSERT INTO "+name+" (LAST_SCN) VALUES (:1)", int64(scn))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("logminer: flush the redo buffer through %s (REDOFLOW_LOG_FLUSH_TABLE): %w", s.r.cfg.FlushTable, err)
+	}
+	return nil
+}
+
 // start prepares the LogMiner session for SCNs [from, to]: it adds the logs
 // the window needs (when they changed) and calls START_LOGMNR.
 func (s *session) start(ctx context.Context, from, to uint64) error {
