@@ -8,18 +8,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-var scripts = []string{"../scripts/monitor-ha-cluster.sh", "../scripts/backup-ha.sh"}
-
-// TestScriptsLint runs bash -n and shellcheck on the operations scripts.
+// TestScriptsLint runs bash -n and shellcheck on every script in scripts/.
 // A missing shellcheck fails the test: CI installs it (.ci/run).
 func TestScriptsLint(t *testing.T) {
 	sc, err := exec.LookPath("shellcheck")
 	if err != nil {
 		t.Fatal("shellcheck is not installed: apt-get install shellcheck (.ci/run does)")
+	}
+	scripts, err := filepath.Glob("../scripts/*.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"../scripts/monitor-ha-cluster.sh", "../scripts/backup-ha.sh"} {
+		if !slices.Contains(scripts, want) {
+			t.Errorf("%s is missing", want)
+		}
 	}
 	for _, s := range scripts {
 		if b, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
