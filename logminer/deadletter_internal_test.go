@@ -41,12 +41,12 @@ func feed(t *testing.T, cfg ReaderConfig) (*Reader, *collect, error) {
 		txns: map[string]*txn{}, emitted: position{restart: 1, floor: 1}}
 	st.pos = st.emitted.clone()
 	rows := []rawRow{
-		{scn: 10, op: 6, xid: "AA"},
-		{scn: 11, op: 1, xid: "AA", owner: []byte("S"), table: []byte("T"), rowID: []byte("R1"), rsID: []byte(" 0x1.2.3 "),
+		{scn: 10, op: 6, xid: []byte("AA")},
+		{scn: 11, op: 1, xid: []byte("AA"), owner: []byte("S"), table: []byte("T"), rowID: []byte("R1"), rsID: []byte(" 0x1.2.3 "),
 			redo: sql.NullString{String: `insert into "S"."T"("ID","D") values ('1',TO_DATE('2024-01-02 03:04:05', 'YYYY-MM-DD HH24:MI:SS'));`, Valid: true}},
-		{scn: 12, op: 1, xid: "AA", owner: []byte("S"), table: []byte("T"), rowID: []byte("R2"), rsID: []byte(" 0x1.2.4 "),
+		{scn: 12, op: 1, xid: []byte("AA"), owner: []byte("S"), table: []byte("T"), rowID: []byte("R2"), rsID: []byte(" 0x1.2.4 "),
 			redo: sql.NullString{String: `insert into "S"."T"("ID","D") values ('2',TO_DATE('not a date', 'YYYY-MM-DD'));`, Valid: true}},
-		{scn: 13, op: 7, xid: "AA", thread: 1, ts: time.Date(2024, 1, 2, 3, 4, 6, 0, time.UTC)},
+		{scn: 13, op: 7, xid: []byte("AA"), thread: 1, ts: time.Date(2024, 1, 2, 3, 4, 6, 0, time.UTC)},
 	}
 	for i := range rows {
 		if err := st.row(context.Background(), &rows[i]); err != nil {
@@ -150,7 +150,7 @@ func TestSpillReadErrorMidTransaction(t *testing.T) {
 	st.pos = st.emitted.clone()
 	ctx := context.Background()
 	for i := range 100 {
-		rr := rawRow{scn: uint64(10 + i), op: 1, xid: "AA", owner: []byte("S"), table: []byte("T"), rowID: []byte("R" + strconv.Itoa(i)),
+		rr := rawRow{scn: uint64(10 + i), op: 1, xid: []byte("AA"), owner: []byte("S"), table: []byte("T"), rowID: []byte("R" + strconv.Itoa(i)),
 			redo: sql.NullString{String: `insert into "S"."T"("ID","D") values ('` + strconv.Itoa(i) + `',NULL);`, Valid: true}}
 		if err := st.row(ctx, &rr); err != nil {
 			t.Fatal(err)
@@ -167,7 +167,7 @@ func TestSpillReadErrorMidTransaction(t *testing.T) {
 	if err := os.Truncate(tx.file.Name(), fi.Size()/2); err != nil {
 		t.Fatal(err)
 	}
-	err = st.row(ctx, &rawRow{scn: 200, op: 7, xid: "AA", thread: 1})
+	err = st.row(ctx, &rawRow{scn: 200, op: 7, xid: []byte("AA"), thread: 1})
 	if err == nil || !st.delivering || len(h.evs) == 0 {
 		t.Fatalf("commit = %v after %d changes, delivering %v", err, len(h.evs), st.delivering)
 	}

@@ -35,6 +35,12 @@ func (l *liveRecorder) setDone(scn uint64, cancel context.CancelFunc) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.rec.doneSCN, l.rec.cancel = scn, cancel
+	// The reader may be past scn already, with no Boundary to come.
+	if n := len(l.rec.positions); n > 0 {
+		if restart, _, _ := logminer.PositionSCNs(l.rec.positions[n-1]); restart > scn {
+			cancel()
+		}
+	}
 }
 
 // TestReadWhileWriting reads from the current SCN (no Position) while the

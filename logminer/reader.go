@@ -284,6 +284,7 @@ type runState struct {
 
 	tables  []*tableInfo
 	byName  map[tableName]*tableInfo
+	lastTI  *tableInfo
 	started bool // prerequisites checked, tables loaded, start position set
 
 	// emitted is the position handed over last (or the start): a new
@@ -433,10 +434,10 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 	case 7: // COMMIT
 		return st.commit(ctx, rr)
 	case 36: // ROLLBACK
-		if t := st.txns[rr.xid]; t != nil {
+		if t := st.txns[string(rr.xid)]; t != nil {
 			st.mem -= int64(t.memBytes)
 			t.release()
-			delete(st.txns, rr.xid)
+			delete(st.txns, t.xid)
 		}
 		return nil
 	case 1, 2, 3:
@@ -460,16 +461,16 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 	if rr.rollback == 1 {
 		// The row undoes an earlier change of its transaction (statement
 		// failure or ROLLBACK TO SAVEPOINT): that change never happened.
-		if t := st.txns[rr.xid]; t != nil {
+		if t := st.txns[string(rr.xid)]; t != nil {
 			freed, ok := t.cancel(string(rr.rowID))
 			st.mem -= int64(freed)
 			if !ok {
-				st.r.log.Debug("rollback row matches no buffered change", "scn", rr.scn, "xid", rr.xid, "row_id", string(rr.rowID))
+				st.r.log.Debug("rollback row matches no buffered change", "scn", rr.scn, "xid", string(rr.xid), "row_id", string(rr.rowID))
 			}
 		}
 		return nil
 	}
-	ti := st.byName[tableName{string(rr.owner), string(rr.table)}]
+	ti := st.lookup(rr.owner, rr.table)
 	if ti == nil {
 		return nil
 	}
@@ -486,13 +487,26 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 	return nil
 }
 
-func (st *runState) txn(xid string, scn uint64) *txn {
-	t := st.txns[xid]
+// txn returns the buffer of a transaction, creating it at its first row.
+func (st *runState) txn(xid []byte, scn uint64) *txn {
+	t := st.txns[string(xid)]
 	if t == nil {
-		t = &txn{xid: xid, startSCN: scn}
-		st.txns[xid] = t
+		t = &txn{xid: string(xid), startSCN: scn}
+		st.txns[t.xid] = t
 	}
 	return t
+}
+
+// lookup finds a captured table; consecutive rows mostly name the same one.
+func (st *runState) lookup(owner, table []byte) *tableInfo {
+	if st.lastTI != nil && string(owner) == st.lastTI.table.Schema && string(table) == st.lastTI.table.Name {
+		return st.lastTI
+	}
+	ti := st.byName[tableName{string(owner), string(table)}]
+	if ti != nil {
+		st.lastTI = ti
+	}
+	return ti
 }
 
 // build parses and decodes one DML row into an entry, or merges it into
@@ -651,34 +665,35 @@ func (st *runState) spill() error {
 
 // commit delivers a committed transaction and hands over the new position.
 func (st *runState) commit(ctx context.Context, rr *rawRow) error {
-	t := st.txns[rr.xid]
+	t := st.txns[string(rr.xid)]
 	if t == nil {
 		return nil
 	}
-	delete(st.txns, rr.xid)
+	xid := t.xid
+	delete(st.txns, xid)
 	st.mem -= int64(t.memBytes)
 	defer t.release()
 	if t.live == 0 {
 		return nil
 	}
 	thread := rr.thread
-	if st.pos.emitted(thread, rr.scn, rr.xid) {
+	if st.pos.emitted(thread, rr.scn, xid) {
 		return nil
 	}
 	if !t.sawStart {
 		st.r.log.Warn("transaction began before the start position: only its changes from there on are delivered",
-			"xid", rr.xid, "commit_scn", rr.scn, "restart_scn", st.emitted.restart)
+			"xid", xid, "commit_scn", rr.scn, "restart_scn", st.emitted.restart)
 	}
 	ts := rr.ts
 	commitTS := time.Date(ts.Year(), ts.Month(), ts.Day(), ts.Hour(), ts.Minute(), ts.Second(), 0, time.UTC)
 	seq := 0
 	err := t.each(st.tables, func(e *entry) error {
 		if e.dead != nil {
-			return st.deadLetter(e, rr)
+			return st.deadLetter(e, rr, xid)
 		}
 		ev := &st.ev
 		*ev = change.Event{Op: e.op, Table: e.table.table, SCN: e.scn, CommitSCN: rr.scn, CommitTS: commitTS,
-			XID: rr.xid, Seq: seq, Thread: thread, Row: e.row}
+			XID: xid, Seq: seq, Thread: thread, Row: e.row}
 		seq++
 		st.found = true
 		st.delivering = true
@@ -690,19 +705,19 @@ func (st *runState) commit(ctx context.Context, rr *rawRow) error {
 	if err != nil {
 		return err
 	}
-	st.pos.markEmitted(thread, rr.scn, rr.xid)
+	st.pos.markEmitted(thread, rr.scn, xid)
 	st.pos.restart = st.restartSCN(rr.scn)
 	return st.boundary(ctx)
 }
 
-func (st *runState) deadLetter(e *entry, rr *rawRow) error {
+func (st *runState) deadLetter(e *entry, rr *rawRow, xid string) error {
 	if st.r.dl == nil {
 		return fatal(fmt.Errorf("%w: %s SCN %d XID %s RS_ID %s (REDOFLOW_DEAD_LETTER=fail): %s; SQL_REDO: %.300s",
-			ErrUnparsable, e.table.table.ID(), e.scn, rr.xid, e.dead.rsID, e.dead.err, e.dead.sqlRedo))
+			ErrUnparsable, e.table.table.ID(), e.scn, xid, e.dead.rsID, e.dead.err, e.dead.sqlRedo))
 	}
-	st.r.log.Warn("row written to the dead-letter file", "table", e.table.table.ID(), "scn", e.scn, "xid", rr.xid, "rs_id", e.dead.rsID, "err", e.dead.err)
+	st.r.log.Warn("row written to the dead-letter file", "table", e.table.table.ID(), "scn", e.scn, "xid", xid, "rs_id", e.dead.rsID, "err", e.dead.err)
 	return st.r.dl.write(deadLetterRecord{Time: time.Now().UTC(), Table: e.table.table.ID(), SCN: e.scn, CommitSCN: rr.scn,
-		XID: rr.xid, RSID: e.dead.rsID, SQLRedo: e.dead.sqlRedo, Error: e.dead.err})
+		XID: xid, RSID: e.dead.rsID, SQLRedo: e.dead.sqlRedo, Error: e.dead.err})
 }
 
 // boundary hands over the working position when it moved.

@@ -195,7 +195,7 @@ func (s *session) logError(ctx context.Context, err error, from uint64) error {
 type rawRow struct {
 	scn      uint64
 	op       int
-	xid      string
+	xid      sql.RawBytes // RAWTOHEX(XID)
 	rollback int
 	owner    sql.RawBytes
 	table    sql.RawBytes
