@@ -261,7 +261,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		role := "up"
 		if _, err := one.do(ctx, http.MethodGet, "/ha", nil, &ha); err == nil {
 			role = ha.str("role")
-			if l := ha.str("leader", "leader-address", "leaderAddress"); l != "" {
+			if l := ha.str("leader-address", "leader"); l != "" && !strings.EqualFold(role, "leader") {
 				role += ", leader " + l
 			}
 			if e := ha.str("epoch"); e != "" {
