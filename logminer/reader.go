@@ -224,6 +224,10 @@ func (r *Reader) DeadLetters() int64 {
 // be decoded under the "fail" policy; ErrRetriesExhausted when the database
 // stayed unreachable. Dropped connections are retried within RetryMax: the
 // reader reconnects and resumes from the last position it handed over.
+// A failure in the middle of handing over a transaction returns
+// ErrInterrupted instead (the caller restarts from its checkpoint). Run
+// owns its goroutine only (no others are started) and one connection of
+// db; a Reader runs one Run at a time.
 func (r *Reader) Run(ctx context.Context, from change.Position, h change.Handler) error {
 	st := &runState{r: r, h: h, window: r.cfg.WindowDefault, sleep: r.cfg.PollMin}
 	defer st.releaseAll()
