@@ -1,0 +1,190 @@
+package jobspec_test
+
+import (
+	"context"
+	"database/sql"
+	stdcsv "encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/jobspec"
+	"github.com/redoflow/redoflow/oraclesim"
+)
+
+// modeFixture is a database with S.T (ID key, V) and scripted changes:
+// phase A before the job starts (ids 1..100 inserted, in two commits, the
+// SCN between them remembered), phase B while it streams (ids 101..200
+// inserted, 1..50 updated, 51..60 deleted).
+type modeFixture struct {
+	db       *oraclesim.DB
+	sqldb    *sql.DB
+	tbl      *oraclesim.Table
+	midSCN   uint64 // after ids 1..50 committed
+	finalSCN uint64
+}
+
+func newModeFixture(t *testing.T) *modeFixture {
+	t.Helper()
+	db, err := oraclesim.New(oraclesim.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tbl, err := db.CreateTable(oraclesim.TableSpec{Schema: "S", Name: "T", PrimaryKey: []string{"ID"},
+		Columns: []oraclesim.ColumnSpec{{Name: "ID", Type: "NUMBER", NotNull: true}, {Name: "V", Type: "VARCHAR2(20)"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &modeFixture{db: db, tbl: tbl}
+	f.insert(t, 1, 50)
+	f.midSCN = db.CurrentSCN()
+	f.insert(t, 51, 100)
+	f.sqldb = sql.OpenDB(oraclesim.NewConnector(db, oraclesim.ConnOptions{User: "S"}))
+	t.Cleanup(func() { f.sqldb.Close() })
+	return f
+}
+
+func (f *modeFixture) insert(t *testing.T, from, to int) {
+	t.Helper()
+	tx := f.db.Begin("S")
+	for id := from; id <= to; id++ {
+		if _, err := tx.Insert(f.tbl, int64(id), fmt.Sprintf("v%d", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *modeFixture) phaseB(t *testing.T) {
+	t.Helper()
+	f.insert(t, 101, 200)
+	tx := f.db.Begin("S")
+	for id := 1; id <= 50; id++ {
+		if err := tx.UpdateByKey(f.tbl, []any{int64(id)}, []string{"V"}, []any{fmt.Sprintf("u%d", id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id := 51; id <= 60; id++ {
+		if err := tx.DeleteByKey(f.tbl, int64(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f.finalSCN = f.db.CurrentSCN()
+}
+
+// captured reads every committed row as "op:ID".
+func captured(t *testing.T, out string) map[string][]string {
+	t.Helper()
+	byOp := map[string][]string{}
+	files, _ := filepath.Glob(filepath.Join(out, "S.T", "part-*.csv"))
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := stdcsv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs[1:] {
+			byOp[r[0]] = append(byOp[r[0]], r[6])
+		}
+	}
+	for _, ids := range byOp {
+		sort.Slice(ids, func(i, j int) bool { return len(ids[i]) < len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] < ids[j] })
+	}
+	return byOp
+}
+
+func idRange(from, to int) string {
+	var ids []string
+	for id := from; id <= to; id++ {
+		ids = append(ids, fmt.Sprint(id))
+	}
+	return strings.Join(ids, ",")
+}
+
+// TestStartupModes shows, for each SCAN_STARTUP_MODE, which changes are
+// captured and which are not.
+func TestStartupModes(t *testing.T) {
+	tests := []struct {
+		mode        string
+		specificMid bool // specific-offset from the SCN between ids 50 and 51
+		want        map[string]string
+	}{
+		// The table as it was, then every change after.
+		{config.StartupInitial, false, map[string]string{"r": idRange(1, 100), "c": idRange(101, 200), "u": idRange(1, 50), "d": idRange(51, 60)}},
+		// Only what commits after the job starts.
+		{config.StartupLatestOffset, false, map[string]string{"c": idRange(101, 200), "u": idRange(1, 50), "d": idRange(51, 60)}},
+		// What committed after the SCN: ids 51..100 of phase A, and phase B.
+		{config.StartupSpecificOffset, true, map[string]string{"c": idRange(51, 200), "u": idRange(1, 50), "d": idRange(51, 60)}},
+		// The table as it was, and nothing after.
+		{config.StartupSnapshot, false, map[string]string{"r": idRange(1, 100)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			f := newModeFixture(t)
+			dir := t.TempDir()
+			cfg := config.Default()
+			cfg.Database.Schema, cfg.Tables = "S", []string{"S.T"}
+			cfg.OutputPath, cfg.CheckpointDir, cfg.SavepointDir = filepath.Join(dir, "out"), filepath.Join(dir, "chk"), filepath.Join(dir, "sp")
+			cfg.CheckpointInterval, cfg.Scan.StartupMode, cfg.Scan.ChunkSize = 100*time.Millisecond, tt.mode, 30
+			if tt.specificMid {
+				cfg.Scan.SpecificOffsetSCN = f.midSCN
+			}
+			stop := make(chan uint64, 1)
+			var stopAt uint64
+			job, err := jobspec.Build(cfg, jobspec.Options{DB: f.sqldb, StopAtSCN: func() (uint64, bool) {
+				select {
+				case stopAt = <-stop:
+				default:
+				}
+				return stopAt, stopAt != 0
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var g errgroup.Group
+			g.Go(func() error { return job.Run(ctx) })
+			// Phase B once the job has its start point: streaming (so that
+			// latest-offset has read it), or the snapshot's s0 taken.
+			for {
+				phase, _, _ := job.Stats.Position()
+				if phase == jobspec.PhaseStream || tt.mode == config.StartupSnapshot && job.Snapshot().SCN != 0 {
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatal("the job did not start")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			f.phaseB(t)
+			stop <- f.finalSCN
+			if err := g.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			got := captured(t, cfg.OutputPath)
+			for _, op := range []string{"r", "c", "u", "d"} {
+				if g := strings.Join(got[op], ","); g != tt.want[op] {
+					t.Errorf("%s: op %s captured ids [%s], want [%s]", tt.mode, op, g, tt.want[op])
+				}
+			}
+		})
+	}
+}
