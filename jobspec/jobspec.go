@@ -291,7 +291,6 @@ type wrap struct {
 	phase string
 	stats *Stats
 	stop  func() (uint64, bool)
-	buf   []byte
 }
 
 func (w *wrap) Change(ctx context.Context, ev *change.Event) error {
