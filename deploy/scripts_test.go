@@ -166,3 +166,79 @@ func freePort(t *testing.T) string {
 	l.Close()
 	return p
 }
+
+// TestBackupScript runs backup-ha.sh with a docker stand-in whose
+// "compose cp" copies from a directory playing the coordinator's volumes,
+// the leader's container being down: it must fall back to the standby and
+// archive savepoints, checkpoints, HA metadata, docker-compose.yml and .env.
+func TestBackupScript(t *testing.T) {
+	deploy := t.TempDir()
+	vols := t.TempDir()
+	for _, f := range []string{"savepoints/savepoint-redoflow-1/_metadata", "checkpoints/redoflow/epoch-1/chk-3/_metadata", "ha/job"} {
+		p := filepath.Join(vols, "opt", "redoflow", f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range map[string]string{"docker-compose.yml": "name: redoflow\n", ".env": "HA_MODE=zookeeper\n"} {
+		if err := os.WriteFile(filepath.Join(deploy, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := t.TempDir()
+	// ps --status running -q SERVICE answers only for the standby; cp
+	// SERVICE:PATH DEST copies PATH from the volumes directory.
+	docker := `#!/bin/sh
+[ "$1 $2" = "compose version" ] && exit 0
+shift
+case "$1" in
+ps) [ "$5" = coordinator-standby ] && echo 0123abcd; exit 0 ;;
+cp) echo "$2" >> "` + filepath.Join(bin, "cp.log") + `"; src=${2#*:}; cp -R "` + vols + `$src" "$3"; exit $? ;;
+esac
+exit 1
+`
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(docker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "../scripts/backup-ha.sh")
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "REDOFLOW_DEPLOY_DIR="+deploy)
+	out, err := cmd.CombinedOutput()
+	t.Logf("backup-ha.sh:\n%s", out)
+	if err != nil {
+		t.Fatalf("backup-ha.sh: %v", err)
+	}
+	cps, _ := os.ReadFile(filepath.Join(bin, "cp.log"))
+	if !strings.Contains(string(cps), "coordinator-standby:/opt/redoflow/savepoints") {
+		t.Errorf("copied %q: want from coordinator-standby", cps)
+	}
+	archives, _ := filepath.Glob(filepath.Join(deploy, "backups", "*.tar.gz"))
+	if len(archives) != 1 {
+		t.Fatalf("archives %v, want one", archives)
+	}
+	list, err := exec.Command("tar", "-tzf", archives[0]).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/savepoints/savepoint-redoflow-1/_metadata", "/checkpoints/redoflow/epoch-1/chk-3/_metadata", "/ha/job", "/docker-compose.yml", "/.env"} {
+		if !strings.Contains(string(list), want) {
+			t.Errorf("archive lacks %s:\n%s", want, list)
+		}
+	}
+	if dirs, _ := filepath.Glob(filepath.Join(deploy, "backups", "*")); len(dirs) != 1 {
+		t.Errorf("backups/ holds %v: the unpacked copy must be removed", dirs)
+	}
+
+	// No coordinator running: exit 1 and nothing archived.
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command("bash", "../scripts/backup-ha.sh")
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "REDOFLOW_DEPLOY_DIR="+deploy)
+	out, err = cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "neither coordinator") {
+		t.Errorf("no coordinator: %v\n%s", err, out)
+	}
+}
