@@ -45,8 +45,10 @@ type pointer struct {
 	Epoch int64  `json:"epoch"`
 }
 
-// leader is the state of one leadership. Lock order: leader.mu is never held across a
-// network call or a call into ha.
+// leader is the state of one leadership. Lock order: ckptMu before mu. mu is never held
+// across a network call or a call into ha; ckptMu is, on purpose: it makes the check that
+// a checkpoint comes from the current attempt atomic with storing it, so the attempt
+// cannot change (a lost worker, a failed task) between the check and the fenced write.
 type leader struct {
 	c     *Coordinator
 	l     ha.Leadership
@@ -60,6 +62,8 @@ type leader struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
+
+	ckptMu sync.Mutex
 
 	mu         sync.Mutex
 	workers    []ha.Worker
@@ -269,6 +273,8 @@ func (ld *leader) reconcile(ctx context.Context) {
 		ld.mu.Unlock()
 	}
 
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
 	defer ld.mu.Unlock()
 	total, free := 0, 0
@@ -401,6 +407,8 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(w, r, &req) {
 		return
 	}
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
 	err := ld.currentLocked(req.Ref, req.Worker)
 	ld.mu.Unlock()
@@ -451,6 +459,8 @@ func stateSize(m checkpoint.Metadata) int64 {
 }
 
 func (ld *leader) handleLatest(w http.ResponseWriter, r *http.Request) {
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
 	p := ld.latest
 	ld.mu.Unlock()
@@ -462,6 +472,8 @@ func (ld *leader) handleTaskEvent(w http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(w, r, &ev) {
 		return
 	}
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
 	if err := ld.currentLocked(ev.Ref, ev.Worker); err != nil {
 		ld.mu.Unlock()
@@ -504,6 +516,7 @@ func (ld *leader) stopTask(ctx context.Context, final string) error {
 	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(final)); err != nil {
 		return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
 	}
+	ld.ckptMu.Lock()
 	ld.mu.Lock()
 	ld.final = true
 	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
@@ -511,6 +524,7 @@ func (ld *leader) stopTask(ctx context.Context, final string) error {
 	ld.worker = ""
 	ld.setState(final)
 	ld.mu.Unlock()
+	ld.ckptMu.Unlock()
 	if addr == "" {
 		return nil
 	}

@@ -1,0 +1,162 @@
+package rest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/redoflow/redoflow/internal/wire"
+	"github.com/redoflow/redoflow/rest"
+)
+
+func TestSavepointTarget(t *testing.T) {
+	for _, tc := range []struct {
+		req, want string
+		ok        bool
+	}{
+		{"", "/sp", true},
+		{"/sp", "/sp", true},
+		{"file:///sp/a", "/sp/a", true},
+		{"a/b", "/sp/a/b", true},
+		{"/sp/../etc", "", false},
+		{"../x", "", false},
+		{"/opt/flink/savepoints", "", false},
+		{"/spx", "", false},
+		{"s3://bucket/x", "", false},
+	} {
+		got, err := rest.SavepointTarget("/sp", tc.req)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("SavepointTarget(/sp, %q) = %q, %v; want %q ok=%v", tc.req, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// fake is a Backend with one job "j".
+type fake struct {
+	cancelled bool
+	triggered string
+}
+
+func (f *fake) Overview(context.Context) (rest.Overview, error) {
+	return rest.Overview{TaskManagers: 3, SlotsTotal: 12, SlotsAvailable: 11, JobsRunning: 1}, nil
+}
+func (f *fake) Jobs(context.Context) ([]rest.JobOverview, error) {
+	return []rest.JobOverview{{JID: "j", State: "RUNNING"}}, nil
+}
+func (f *fake) Job(_ context.Context, id string) (rest.JobDetail, error) {
+	if id != "j" {
+		return rest.JobDetail{}, rest.ErrNotFound
+	}
+	return rest.JobDetail{JID: "j", State: "RUNNING"}, nil
+}
+func (f *fake) Checkpoints(context.Context, string) (rest.Checkpoints, error) {
+	return rest.Checkpoints{}, nil
+}
+func (f *fake) TaskManagers(context.Context) ([]rest.TaskManager, error) { return nil, nil }
+func (f *fake) TriggerSavepoint(_ context.Context, _, dir string, _ bool) (string, error) {
+	f.triggered = dir
+	return "t1", nil
+}
+func (f *fake) Stop(_ context.Context, _, dir string) (string, error) { f.triggered = dir; return "t2", nil }
+func (f *fake) SavepointStatus(context.Context, string, string) (rest.SavepointStatus, error) {
+	return rest.SavepointStatus{}, errors.New("boom")
+}
+func (f *fake) Cancel(context.Context, string) error { f.cancelled = true; return nil }
+
+func do(t *testing.T, h http.Handler, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	resp := rec.Result()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestLeaderAndStandby(t *testing.T) {
+	lf := &fake{}
+	leader, err := rest.NewHandler(rest.Config{Backend: lf, SavepointDir: "/sp", HA: func() rest.HAStatus {
+		return rest.HAStatus{Role: "leader", ID: "c0", Epoch: 4}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(leader)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	// The leader answers with Flink's field names.
+	resp, body := do(t, leader, "GET", "/overview", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"slots-total":12`) || resp.Header.Get(rest.HeaderRole) != "leader" {
+		t.Fatalf("overview: %d %s", resp.StatusCode, body)
+	}
+	if _, body = do(t, leader, "GET", "/jobs", ""); body != `{"jobs":[{"id":"j","status":"RUNNING"}]}`+"\n" {
+		t.Errorf("jobs: %s", body)
+	}
+	// Errors have a stable JSON shape.
+	resp, body = do(t, leader, "GET", "/jobs/nope", "")
+	var e wire.Error
+	if resp.StatusCode != 404 || json.Unmarshal([]byte(body), &e) != nil || e.Code != wire.CodeNotFound || len(e.Errors) != 1 {
+		t.Errorf("missing job: %d %s", resp.StatusCode, body)
+	}
+	resp, body = do(t, leader, "GET", "/jobs/j/savepoints/x", "")
+	if resp.StatusCode != 500 || !strings.Contains(body, `"code":"internal"`) {
+		t.Errorf("backend error: %d %s", resp.StatusCode, body)
+	}
+	// Savepoints outside SAVEPOINT_DIR are refused before reaching the backend.
+	resp, body = do(t, leader, "POST", "/jobs/j/savepoints", `{"target-directory": "/opt/flink/savepoints", "cancel-job": false}`)
+	if resp.StatusCode != 400 || !strings.Contains(body, "outside SAVEPOINT_DIR") || lf.triggered != "" {
+		t.Errorf("savepoint outside: %d %s (backend got %q)", resp.StatusCode, body, lf.triggered)
+	}
+	resp, body = do(t, leader, "POST", "/jobs/j/savepoints", `{"target-directory": "file:///sp/x"}`)
+	if resp.StatusCode != 202 || !strings.Contains(body, `"request-id":"t1"`) || lf.triggered != "/sp/x" {
+		t.Errorf("savepoint: %d %s (backend got %q)", resp.StatusCode, body, lf.triggered)
+	}
+	// Cancel by PATCH ?mode=cancel; other modes are refused.
+	if resp, body = do(t, leader, "PATCH", "/jobs/j?mode=stop", ""); resp.StatusCode != 400 || lf.cancelled {
+		t.Errorf("mode=stop: %d %s", resp.StatusCode, body)
+	}
+	if resp, body = do(t, leader, "PATCH", "/jobs/j?mode=cancel", ""); resp.StatusCode != 202 || !lf.cancelled {
+		t.Errorf("mode=cancel: %d %s", resp.StatusCode, body)
+	}
+
+	// A standby forwards to the leader and says so.
+	sf := &fake{}
+	leaderKnown := true
+	standby, _ := rest.NewHandler(rest.Config{Backend: sf, SavepointDir: "/sp", HA: func() rest.HAStatus {
+		if !leaderKnown {
+			return rest.HAStatus{Role: "standby", ID: "c1"}
+		}
+		return rest.HAStatus{Role: "standby", ID: "c1", LeaderID: "c0", LeaderAddress: addr, Epoch: 4}
+	}})
+	ssrv := httptest.NewServer(standby)
+	defer ssrv.Close()
+	r, err := http.Get(ssrv.URL + "/overview")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || r.Header.Get(rest.HeaderForwardedTo) != addr || r.Header.Get(rest.HeaderRole) != "standby" || !strings.Contains(string(b), `"taskmanagers":3`) {
+		t.Errorf("forwarded overview: %d %v %s", r.StatusCode, r.Header, b)
+	}
+	if _, body = do(t, standby, "GET", "/ha", ""); !strings.Contains(body, `"role":"standby"`) || !strings.Contains(body, `"leader-address":"`+addr+`"`) || !strings.Contains(body, `"epoch":4`) {
+		t.Errorf("standby /ha: %s", body)
+	}
+	// A forwarded request that lands on a non-leader is not forwarded again.
+	req := httptest.NewRequest("GET", "/overview", nil)
+	req.Header.Set("X-Redoflow-Forwarded-By", "c0")
+	rec := httptest.NewRecorder()
+	standby.ServeHTTP(rec, req)
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), wire.CodeNotLeader) {
+		t.Errorf("forwarding loop guard: %d %s", rec.Code, rec.Body)
+	}
+	leaderKnown = false
+	if resp, body = do(t, standby, "GET", "/jobs", ""); resp.StatusCode != 503 || !strings.Contains(body, wire.CodeNoLeader) {
+		t.Errorf("no leader: %d %s", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,86 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/jobspec"
+	"github.com/redoflow/redoflow/metrics"
+	"github.com/redoflow/redoflow/pipeline"
+)
+
+// ConfigTasks builds the job its configuration defines (package jobspec: Oracle through
+// go-ora, the LogMiner reader, the CSV sink), with the leader as Checkpointer.
+type ConfigTasks struct {
+	Config config.Config
+	// UntilTruth, when set, is the directory where `redoflow sim --truth` writes
+	// _final_scn: the task drains to that SCN, takes a final checkpoint and finishes.
+	UntilTruth string
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics
+}
+
+// BuildTask implements TaskBuilder.
+func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.Checkpointer) (Task, func() error, error) {
+	cfg := c.Config
+	cfg.JobID = spec.Job
+	opts := jobspec.Options{Task: spec.Task, Checkpointer: cp, Logger: c.Logger}
+	if c.UntilTruth != "" {
+		dir := c.UntilTruth
+		opts.StopAtSCN = func() (uint64, bool) {
+			b, err := os.ReadFile(filepath.Join(dir, "_final_scn"))
+			if err != nil {
+				return 0, false
+			}
+			scn, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+			return scn, err == nil
+		}
+	}
+	j, err := jobspec.Build(cfg, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return statsTask{j, c.Metrics}, j.Close, nil
+}
+
+// statsTask copies the job's per-table counts into the metrics while it runs.
+type statsTask struct {
+	*jobspec.Job
+	m *metrics.Metrics
+}
+
+func (t statsTask) Run(ctx context.Context) error {
+	if t.m == nil {
+		return t.Job.Run(ctx)
+	}
+	done := make(chan error, 1)
+	var last map[string]int64
+	sync := func() {
+		cur := t.Stats.PerTable()
+		for table, n := range cur {
+			if d := n - last[table]; d > 0 {
+				t.m.RecordsOut.WithLabelValues(table).Add(float64(d))
+			}
+		}
+		last = cur
+	}
+	// The job runs on this goroutine's child, tracked here: Run returns only after it.
+	go func() { done <- t.Job.Run(ctx) }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			sync()
+			return err
+		case <-tick.C:
+			sync()
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/wire"
+	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/sink/csv"
+	"github.com/redoflow/redoflow/worker"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// endless hands over one change per transaction until cancelled.
+type endless struct{}
+
+func (endless) Run(ctx context.Context, _ change.Position, h change.Handler) error {
+	tbl := &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}}}
+	ev := change.Event{Op: change.OpCreate, Table: tbl, Row: make([]change.Value, 1)}
+	for i := 0; ; i++ {
+		ev.Row[0] = change.Value{Text: "1"}
+		if err := h.Change(ctx, &ev); err != nil {
+			return err
+		}
+		if err := h.Boundary(ctx, []byte("1")); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// TestRefusesOlderEpochsAndPublishesNothingUnacknowledged: commands of an epoch older than
+// the newest seen are refused; a task whose checkpoints the leader refuses (fenced)
+// publishes no file and reports its failure.
+func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
+	out := t.TempDir()
+	n := ha.NewNone()
+	defer n.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := worker.DefaultConfig()
+	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = "w1", ln.Addr().String(), ln, 1
+	cfg.Leader, cfg.Registry = n, n
+	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: 5 * time.Millisecond, New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
+		kc := csv.DefaultConfig()
+		kc.Dir, kc.Task, kc.RollSize, kc.RollAge = out, spec.Task, 100, time.Millisecond
+		s, err := csv.New(kc)
+		return endless{}, pipeline.CSVSink{S: s}, err
+	}}
+	w, err := worker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	addr := ln.Addr().String()
+	c := &http.Client{Timeout: 5 * time.Second}
+	call := func(path string, in any) error {
+		return wire.Call(context.Background(), c, addr, path, in, nil)
+	}
+
+	// A leader that has just been fenced: it has no checkpoint and refuses to store one.
+	refused := make(chan wire.Checkpoint, 10)
+	failed := make(chan wire.TaskEvent, 10)
+	fake := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case wire.PathLatest:
+			wire.WriteJSON(rw, 200, wire.Latest{})
+		case wire.PathCheckpoint:
+			var req wire.Checkpoint
+			wire.Decode(rw, r, &req)
+			refused <- req
+			wire.WriteError(rw, 503, wire.CodeNotLeader, "fenced")
+		case wire.PathTaskEvent:
+			var ev wire.TaskEvent
+			wire.Decode(rw, r, &ev)
+			failed <- ev
+			wire.WriteJSON(rw, 200, struct{}{})
+		}
+	}))
+	defer fake.Close()
+	l, err := n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := l.Epoch()
+	if err := call(wire.PathEpoch, wire.EpochNotice{Epoch: ep + 1}); err != nil {
+		t.Fatal(err)
+	}
+	err = call(wire.PathAssign, wire.Assign{Ref: wire.TaskRef{Job: "j", Task: "0", Epoch: ep, Attempt: 1}})
+	if wire.CodeOf(err) != wire.CodeStaleEpoch {
+		t.Fatalf("assign of epoch %d after %d: %v, want %s", ep, ep+1, err, wire.CodeStaleEpoch)
+	}
+	// Resign and lead again: now the leader's epoch is the newest.
+	l.Resign(ctx)
+	if l, err = n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")}); err != nil {
+		t.Fatal(err)
+	}
+	ep = l.Epoch()
+	if err := call(wire.PathAssign, wire.Assign{Ref: wire.TaskRef{Job: "j", Task: "0", Epoch: ep, Attempt: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case req := <-refused:
+		if req.Ref.Epoch != ep || req.Worker != "w1" || len(req.Metadata.Sinks["0"]) == 0 {
+			t.Errorf("checkpoint hand-off %+v", req)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no checkpoint handed to the leader")
+	}
+	select {
+	case ev := <-failed:
+		if ev.State != wire.TaskFailed || ev.Ref.Attempt != 1 {
+			t.Errorf("task event %+v", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the task's failure was not reported")
+	}
+	// The refused checkpoint's output was written but not published.
+	written, _ := filepath.Glob(filepath.Join(out, "*", ".part-*"))
+	published, _ := filepath.Glob(filepath.Join(out, "*", "part-*.csv"))
+	if len(published) > 0 || len(written) == 0 {
+		t.Fatalf("published %v (want none), written %v (want some)", published, written)
+	}
+	var st wire.Status
+	if err := wire.Call(context.Background(), c, addr, wire.PathStatus, nil, &st); err != nil || st.Epoch != ep || len(st.Tasks) != 0 {
+		t.Fatalf("status %+v %v", st, err)
+	}
+}
