@@ -62,7 +62,10 @@ func (f *fake) TriggerSavepoint(_ context.Context, _, dir string, _ bool) (strin
 	f.triggered = dir
 	return "t1", nil
 }
-func (f *fake) Stop(_ context.Context, _, dir string) (string, error) { f.triggered = dir; return "t2", nil }
+func (f *fake) Stop(_ context.Context, _, dir string) (string, error) {
+	f.triggered = dir
+	return "t2", nil
+}
 func (f *fake) SavepointStatus(context.Context, string, string) (rest.SavepointStatus, error) {
 	return rest.SavepointStatus{}, errors.New("boom")
 }
