@@ -53,8 +53,16 @@ func TestStaticBuild(t *testing.T) {
 		f.Close()
 		t.Logf("%-12s %6.1f MiB (%d bytes)", e.Name(), float64(info.Size())/(1<<20), info.Size())
 	}
-	if !slices.Contains(names, "redoflow") {
-		t.Errorf("built %v: no redoflow", names)
+	for _, want := range []string{"redoflow", "coordinator", "worker"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("built %v: no %s, which the image must hold", names, want)
+		}
+	}
+	// Every entrypoint the compose file names is one of the binaries.
+	for _, svc := range load(t, nil, "demo").Services {
+		if len(svc.Entrypoint) > 0 && !slices.Contains(names, svc.Entrypoint[0]) {
+			t.Errorf("service %s runs %q, which ./cmd/... does not build", svc.Name, svc.Entrypoint[0])
+		}
 	}
 	// The health check the compose file runs is in the image.
 	health := exec.Command(filepath.Join(out, "redoflow"), "health", "-h")
