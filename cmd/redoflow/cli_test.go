@@ -27,6 +27,9 @@ type flinkAPI struct {
 	target     string
 	savepoints int
 	patches    []string
+	// oldAPI: no GET /jobs/overview, as a coordinator with only the
+	// seed manual's routes.
+	oldAPI bool
 }
 
 const testJob = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -44,7 +47,13 @@ func (f *flinkAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(200, map[string]any{"role": f.role, "leader-address": "coordinator:8081", "epoch": 3, "mode": "zookeeper"})
 	case "GET /overview":
 		reply(200, map[string]any{"taskmanagers": 3, "slots-total": 12, "slots-available": 11, "jobs-running": 1, "flink-version": "redoflow"})
+	case "GET /jobs":
+		reply(200, map[string]any{"jobs": []any{map[string]any{"id": testJob, "status": f.state}}})
 	case "GET /jobs/overview":
+		if f.oldAPI {
+			reply(404, map[string]any{"errors": []string{"Not found: /jobs/overview"}})
+			return
+		}
 		reply(200, map[string]any{"jobs": []any{map[string]any{"jid": testJob, "name": "redoflow", "state": f.state, "start-time": 1764000000000, "end-time": -1, "duration": 125000}}})
 	case "GET /jobs/" + testJob:
 		reply(200, map[string]any{"jid": testJob, "name": "redoflow", "state": f.state})
@@ -83,6 +92,11 @@ func (f *flinkAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.polls++
 		if f.polls < 2 {
 			reply(200, map[string]any{"status": map[string]any{"id": "IN_PROGRESS"}})
+			return
+		}
+		if f.target == "/opt/redoflow/savepoints/full" {
+			reply(200, map[string]any{"status": map[string]any{"id": "COMPLETED"}, "operation": map[string]any{"failure-cause": map[string]any{
+				"class": "checkpoint.ErrNoSpace", "stack-trace": "no space left on device\n\tat ..."}}})
 			return
 		}
 		if f.cancelJob {
@@ -145,6 +159,14 @@ func TestJobsCommand(t *testing.T) {
 	if code, _, _ := run(t, "jobs", "--rest", "ftp://x"); code != exitUsage {
 		t.Errorf("bad --rest: exit %d, want %d", code, exitUsage)
 	}
+	// A coordinator without /jobs/overview: ids and states from /jobs.
+	f, oldURL := startFlinkAPI(t, "leader")
+	f.mu.Lock()
+	f.oldAPI = true
+	f.mu.Unlock()
+	if code, out, _ := run(t, "jobs", "--rest", oldURL); code != exitOK || !strings.Contains(out, testJob) || !strings.Contains(out, "RUNNING") {
+		t.Errorf("jobs from /jobs: exit %d, %q", code, out)
+	}
 	t.Setenv("REDOFLOW_REST", url)
 	if code, out, _ := run(t, "jobs"); code != exitOK || !strings.Contains(out, testJob) {
 		t.Errorf("REDOFLOW_REST: exit %d", code)
@@ -182,6 +204,10 @@ func TestSavepointCommand(t *testing.T) {
 	code, _, errs := run(t, "savepoint", testJob, "--rest", url, "--target-directory", "/elsewhere")
 	if code != exitFailure || !strings.Contains(errs, "outside SAVEPOINT_DIR") {
 		t.Errorf("refused target: exit %d, %q: want the coordinator's reason", code, errs)
+	}
+	code, _, errs = run(t, "savepoint", testJob, "--rest", url, "--poll", "1ms", "--target-directory", "/opt/redoflow/savepoints/full")
+	if code != exitFailure || !strings.Contains(errs, "failed: checkpoint.ErrNoSpace no space left on device") {
+		t.Errorf("failed savepoint: exit %d, %q: want the failure cause's first line", code, errs)
 	}
 	if code, _, errs := run(t, "savepoint", "--rest", url); code != exitUsage || !strings.Contains(errs, "JOB") {
 		t.Errorf("no job: exit %d, %q", code, errs)
