@@ -248,19 +248,15 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// 1. Coordinators, asked one by one: a down standby must show as down.
 	w.printf("1. Coordinators:\n")
 	leader := ""
-	anyUp := false
+	anyUp, anyHA := false, false
 	for _, base := range c.bases {
+		// GET /ha is answered by each coordinator itself, never forwarded:
+		// it tells a live standby from a dead one even when no one leads.
 		one := &restClient{bases: []string{base}, hc: c.hc}
-		var ov overview
-		if _, err := one.do(ctx, http.MethodGet, "/overview", nil, &ov); err != nil {
-			w.printf("   %-28s DOWN  (%s)\n", base, shortErr(err))
-			continue
-		}
-		anyUp = true
 		var ha haInfo
-		role := "up"
 		if _, err := one.do(ctx, http.MethodGet, "/ha", nil, &ha); err == nil {
-			role = ha.str("role")
+			anyUp, anyHA = true, true
+			role := ha.str("role")
 			if l := ha.str("leader-address", "leader"); l != "" && !strings.EqualFold(role, "leader") {
 				role += ", leader " + l
 			}
@@ -270,8 +266,17 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if strings.EqualFold(ha.str("role"), "leader") && leader == "" {
 				leader = base
 			}
+			w.printf("   %-28s UP    (%s)\n", base, role)
+			continue
 		}
-		w.printf("   %-28s UP    (%s)\n", base, role)
+		// A coordinator without /ha counts as up when it answers /overview.
+		var ov overview
+		if _, err := one.do(ctx, http.MethodGet, "/overview", nil, &ov); err != nil {
+			w.printf("   %-28s DOWN  (%s)\n", base, shortErr(err))
+			continue
+		}
+		anyUp = true
+		w.printf("   %-28s UP\n", base)
 	}
 	if !anyUp {
 		w.printf("\n   error: no coordinator answers\n")
@@ -280,10 +285,13 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("%w (tried %s)", errNoCoordinator, strings.Join(c.bases, ", "))
 	}
-	if leader != "" {
+	switch {
+	case leader != "":
 		w.printf("   leader: %s\n", leader)
 		// Ask the leader first from here on.
 		c.bases = append([]string{leader}, without(c.bases, leader)...)
+	case anyHA:
+		w.printf("   leader: none elected yet\n")
 	}
 	w.printf("\n")
 

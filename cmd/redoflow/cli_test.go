@@ -44,8 +44,16 @@ func (f *flinkAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p := r.Method + " " + r.URL.Path; p {
 	case "GET /ha":
+		if f.role == "none" {
+			reply(200, map[string]any{"role": "none", "epoch": 0, "mode": "zookeeper"})
+			return
+		}
 		reply(200, map[string]any{"role": f.role, "leader-address": "coordinator:8081", "epoch": 3, "mode": "zookeeper"})
 	case "GET /overview":
+		if f.role == "none" {
+			reply(503, map[string]any{"errors": []string{"no leader coordinator is elected yet; retry shortly"}})
+			return
+		}
 		reply(200, map[string]any{"taskmanagers": 3, "slots-total": 12, "slots-available": 11, "jobs-running": 1, "flink-version": "redoflow"})
 	case "GET /jobs":
 		reply(200, map[string]any{"jobs": []any{map[string]any{"id": testJob, "status": f.state}}})
@@ -272,6 +280,14 @@ func TestStatusCommand(t *testing.T) {
 	code, got, _ = run(t, "status", "--rest", dead, "--output", "")
 	if code != exitFailure || !strings.Contains(got, "no coordinator answers") {
 		t.Errorf("status with no coordinator: exit %d", code)
+	}
+
+	// Coordinators up but none leading: said so, and exit 1 with the reason.
+	_, none := startFlinkAPI(t, "none")
+	code, got, errs := run(t, "status", "--rest", none, "--output", "")
+	if code != exitFailure || !strings.Contains(got, "UP    (none, epoch 0)") || !strings.Contains(got, "leader: none elected yet") ||
+		!strings.Contains(errs, "no leader coordinator is elected yet") {
+		t.Errorf("status with no leader: exit %d", code)
 	}
 }
 
