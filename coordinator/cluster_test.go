@@ -20,6 +20,7 @@ import (
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/coordinator"
 	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
 	"github.com/redoflow/redoflow/verify"
@@ -148,6 +149,11 @@ func (e *env) coordinator(name string, el ha.Elector, reg ha.Registry) (string, 
 }
 
 func (e *env) worker(name string, lw worker.LeaderWatcher, reg ha.Registry) context.CancelFunc {
+	_, cancel := e.workerAt(name, lw, reg)
+	return cancel
+}
+
+func (e *env) workerAt(name string, lw worker.LeaderWatcher, reg ha.Registry) (string, context.CancelFunc) {
 	ln := listen(e.t)
 	cfg := worker.DefaultConfig()
 	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = name, ln.Addr().String(), ln, 2
@@ -166,7 +172,7 @@ func (e *env) worker(name string, lw worker.LeaderWatcher, reg ha.Registry) cont
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return e.run(name, w.Run)
+	return cfg.Address, e.run(name, w.Run)
 }
 
 func (e *env) stopAll(cancels ...context.CancelFunc) {
@@ -274,5 +280,40 @@ func TestNoneModeRunsTheJobExactlyOnce(t *testing.T) {
 		t.Errorf("restarts = %d, want the task restarted after its worker stopped", d.Restarts)
 	}
 	e.stopAll(stopC, stopW1, stopW2)
+	e.verify()
+}
+
+// TestTaskGoneFromItsWorkerRestarts: a worker that stops a task without losing its
+// registration (a lease that lapsed for a moment) no longer runs it; the leader notices
+// from the worker's status and restarts the task from the latest checkpoint.
+func TestTaskGoneFromItsWorkerRestarts(t *testing.T) {
+	e := newEnv(t, 1200)
+	n := ha.NewNone()
+	defer n.Close()
+	addr, stopC := e.coordinator("c1", n, n)
+	waddr, stopW := e.workerAt("w1", n, n)
+	waitState(t, addr, "RUNNING")
+	var st wire.Status
+	deadline := time.Now().Add(waitLimit)
+	for len(st.Tasks) == 0 && time.Now().Before(deadline) {
+		wire.Call(context.Background(), http.DefaultClient, waddr, wire.PathStatus, nil, &st)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(st.Tasks) != 1 {
+		t.Fatalf("worker status %+v", st)
+	}
+	time.Sleep(200 * time.Millisecond) // a few checkpoints
+	if err := wire.Call(context.Background(), http.DefaultClient, waddr, wire.PathCancel, wire.Cancel{Ref: st.Tasks[0]}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, addr, "FINISHED")
+	var d struct {
+		Restarts int `json:"restarts"`
+	}
+	getJSON(addr, "/jobs/job", &d)
+	if d.Restarts < 1 {
+		t.Errorf("restarts = %d, want the silently stopped task restarted", d.Restarts)
+	}
+	e.stopAll(stopC, stopW)
 	e.verify()
 }

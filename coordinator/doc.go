@@ -15,4 +15,20 @@
 // attempts never write the same output files at once. Checkpoint metadata goes to
 // CHECKPOINT_DIR/<job>/epoch-<N>/<job>/chk-<id>: a deposed leader finishing a late write
 // cannot overwrite a checkpoint of its successor.
+//
+// # Noticing a task that is gone
+//
+// A worker lost with its ZooKeeper session leaves the registry: its task restarts on a free
+// slot from the latest checkpoint. A task that ends on its own is reported by its worker
+// (FAILED: restart after RestartDelay; FINISHED: the job is done, recorded with a fenced
+// write). A task its worker stopped without either (its registration lapsed for a moment
+// without the session expiring) is found missing by the leader's poll of the worker's
+// status, twice in a row, and restarted too.
+//
+// # Scaling
+//
+// The job is one task (one LogMiner reader, in commit order), so adding workers adds
+// spare slots for failover. A worker stopped gracefully (SIGTERM) takes a last checkpoint,
+// stops its task and only then leaves the registry: the task moves at that checkpoint,
+// with nothing to replay.
 package coordinator

@@ -72,6 +72,7 @@ type leader struct {
 	final      bool            // cancelled or finished: do not schedule
 	worker     string          // worker running the current attempt ("" none)
 	attempt    int64
+	missing    int // status polls in a row that did not find the attempt on its worker
 	start, end time.Time
 	modified   time.Time
 	restarts   int
@@ -295,6 +296,31 @@ func (ld *leader) reconcile(ctx context.Context) {
 		ld.c.cfg.Metrics.Restart()
 		ld.setState(stateRestarting)
 	}
+	// 2b. A task its worker no longer runs (stopped when the worker lost its registration
+	// for a moment, without its session expiring) restarts too. Two misses in a row: a
+	// task that ended on its own reports so at once, and that report wins.
+	if ld.worker != "" {
+		ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
+		id, addr := ld.worker, ld.workerAddr(ld.worker)
+		ld.mu.Unlock()
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		var st wire.Status
+		err := wire.Call(cctx, ld.c.client, addr, wire.PathStatus, nil, &st)
+		cancel()
+		ld.mu.Lock()
+		if err == nil && ld.worker == id && ld.attempt == ref.Attempt {
+			if slices.Contains(st.Tasks, ref) {
+				ld.missing = 0
+			} else if ld.missing++; ld.missing >= 2 {
+				ld.log.Warn("the task no longer runs on its worker, restarting it from the latest checkpoint", "worker", id, "attempt", ref.Attempt)
+				ld.worker = ""
+				ld.restarts++
+				ld.failedAt = time.Now()
+				ld.c.cfg.Metrics.Restart()
+				ld.setState(stateRestarting)
+			}
+		}
+	}
 	if ld.final || ld.worker != "" || time.Since(ld.failedAt) < ld.c.cfg.RestartDelay {
 		return
 	}
@@ -319,7 +345,7 @@ func (ld *leader) reconcile(ctx context.Context) {
 		if ld.final || ld.attempt != ref.Attempt {
 			return // cancelled meanwhile: the next round cancels the assignment
 		}
-		ld.worker = w.ID
+		ld.worker, ld.missing = w.ID, 0
 		ld.setState(stateRunning)
 		ld.log.Info("task assigned", "worker", w.ID, "attempt", ref.Attempt, "from", ld.latest.Path)
 		return

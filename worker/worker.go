@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -174,12 +175,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	w.cfg.Metrics.Slots(w.cfg.Slots, w.cfg.Slots)
 
-	// Shutdown order: when ctx ends, (1) the registration is withdrawn (the leader moves
-	// the task at once) and the observer stops; (2) the command server stops accepting;
-	// (3) every task is cancelled and waited for: a cancelled task publishes nothing
-	// more, and its uncommitted output is replayed from the last checkpoint elsewhere.
+	// Shutdown order: when ctx ends, (1) every task takes a last checkpoint (bounded by
+	// CheckpointTimeout), then is cancelled and waited for, so its successor elsewhere
+	// resumes where it stopped; (2) only then is the registration withdrawn, which lets
+	// the leader move the task at once (withdrawing first would let two attempts write
+	// the same files for a moment); (3) the observer and the command server stop.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return w.register(gctx) })
+	regCtx, stopRegistration := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRegistration()
+	g.Go(func() error {
+		if err := w.register(regCtx); regCtx.Err() == nil {
+			return err
+		}
+		return nil
+	})
 	g.Go(func() error { return w.observe(gctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -189,20 +198,50 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		<-gctx.Done()
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.lastCheckpoints()
+		w.stopTasks(func(*task) bool { return true })
+		w.wg.Wait()
+		stopRegistration()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
 	err := g.Wait()
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-	w.stopTasks(func(*task) bool { return true })
-	w.wg.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// lastCheckpoints asks every task for a checkpoint before a graceful stop. pipeline.Job
+// has no "checkpoint now" call; a savepoint is a checkpoint that also writes a copy of its
+// metadata, here into a scratch directory removed afterwards.
+func (w *Worker) lastCheckpoints() {
+	w.mu.Lock()
+	tasks := make([]*task, 0, len(w.tasks))
+	for _, t := range w.tasks {
+		tasks = append(tasks, t)
+	}
+	w.mu.Unlock()
+	for _, t := range tasks {
+		dir, err := os.MkdirTemp("", "redoflow-last-checkpoint-")
+		if err != nil {
+			w.log.Warn("no last checkpoint before stopping", "err", err)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CheckpointTimeout)
+		_, err = t.job.Savepoint(ctx, dir)
+		cancel()
+		os.RemoveAll(dir)
+		if err != nil {
+			w.log.Warn("no last checkpoint before stopping; the task resumes from the previous one", "job", t.ref.Job, "err", err)
+			continue
+		}
+		w.log.Info("last checkpoint taken before stopping", "job", t.ref.Job, "attempt", t.ref.Attempt)
+	}
 }
 
 // register keeps the worker registered; a lost registration stops every task first.

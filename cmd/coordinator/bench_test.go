@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"syscall"
 	"testing"
@@ -28,9 +30,11 @@ func BenchmarkFailover(b *testing.B) {
 	c.waitRows(0, "first rows")
 	var term, kill []time.Duration
 	b.ResetTimer()
-	for range b.N {
+	for i := range b.N {
 		term = append(term, c.failover(syscall.SIGTERM))
 		kill = append(kill, c.failover(syscall.SIGKILL))
+		// Printed as they come: go test shows only part of a benchmark's log.
+		fmt.Fprintf(os.Stderr, "failover run %d/%d: SIGTERM %v, SIGKILL %v\n", i+1, b.N, term[i].Round(time.Millisecond), kill[i].Round(time.Millisecond))
 	}
 	b.StopTimer()
 	report := func(name string, d []time.Duration) {
