@@ -103,6 +103,13 @@ func TestMonitorScript(t *testing.T) {
 		}
 	}
 
+	// Coordinators up, none leading: exit 1, saying so.
+	none := fakeCoordinator(t, "none")
+	got, err = run(port(t, none))
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(got, "none leads yet") {
+		t.Errorf("no leader: exit %v\n%s", err, got)
+	}
+
 	down := freePort(t)
 	got, err = run(down)
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {

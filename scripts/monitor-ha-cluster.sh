@@ -44,36 +44,48 @@ compose ps --format "table {{.Name}}\t{{.Status}}" | grep -E "zookeeper|coordina
 echo ""
 
 # 2. Leader. Both coordinators answer the REST API (the standby forwards to
-# the leader), so the leader is the one whose /ha says role=leader; a
-# coordinator without /ha counts as the leader when it answers /overview,
-# as in the Flink script.
+# the leader), so the leader is the one whose /ha says role=leader. /ha is
+# answered by each coordinator itself, so a live standby shows as up even
+# while no one leads. A coordinator without /ha counts as the leader when it
+# answers /overview, as in the Flink script.
 echo "2. Coordinator leader:"
 leader_port=""
 first_up=""
+any_up=""
 for port in $ports; do
-    if ! get "$port" /overview >/dev/null; then
-        echo "   port $port: down"
-        continue
-    fi
-    [ -n "$first_up" ] || first_up=$port
-    role=$(get "$port" /ha | python3 -c "
+    role=""
+    if ha=$(get "$port" /ha); then
+        role=$(printf '%s' "$ha" | python3 -c "
 import sys, json
 try:
-    d = json.load(sys.stdin)
+    print(json.load(sys.stdin).get('role', ''))
 except ValueError:
-    sys.exit(0)
-print(d.get('role', ''))
-" 2>/dev/null)
-    echo "   port $port: up (${role:-role unknown})"
-    if [ "$role" = "leader" ] && [ -z "$leader_port" ]; then
-        leader_port=$port
+    pass
+")
+    fi
+    if [ -n "$role" ]; then
+        any_up=yes
+        echo "   port $port: up ($role)"
+        if [ "$role" = "leader" ] && [ -z "$leader_port" ]; then
+            leader_port=$port
+        fi
+    elif get "$port" /overview >/dev/null; then
+        any_up=yes
+        [ -n "$first_up" ] || first_up=$port
+        echo "   port $port: up"
+    else
+        echo "   port $port: down"
     fi
 done
 if [ -z "$leader_port" ]; then
     leader_port=$first_up
 fi
-if [ -z "$leader_port" ]; then
+if [ -z "$any_up" ]; then
     echo "   error: no coordinator answers on ports $ports"
+    exit 1
+fi
+if [ -z "$leader_port" ]; then
+    echo "   error: coordinators answer but none leads yet (see docker compose logs coordinator zookeeper)"
     exit 1
 fi
 echo "   leader: port $leader_port"
