@@ -179,6 +179,36 @@ func NewWorkload(db *DB, cfg WorkloadConfig) (*Workload, error) {
 	return w, nil
 }
 
+// Preload inserts n FINANCE_USER.TRANS_INFO rows in transactions of 1000,
+// before Run, so that a snapshot has a big table to copy while Run goes on
+// changing it. The rows are not counted by Committed.
+func (w *Workload) Preload(ctx context.Context, n int) error {
+	for done := 0; done < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tx := w.db.Begin(workloadUser)
+		var keys []string
+		for k := 0; k < 1000 && done < n; k, done = k+1, done+1 {
+			id := w.nextID
+			w.nextID++
+			if _, err := tx.Insert(w.info, id, fmt.Sprintf("6222%012d", w.rng.Int63n(1e12)), w.amount(),
+				currencies[w.rng.Intn(len(currencies))], w.ts(), statuses[w.rng.Intn(len(statuses))], remarks[w.rng.Intn(len(remarks))]); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("oraclesim: preload: %w", err)
+			}
+			keys = append(keys, fmt.Sprint(id))
+		}
+		if _, err := tx.Commit(); err != nil {
+			return fmt.Errorf("oraclesim: preload: %w", err)
+		}
+		for _, k := range keys {
+			w.infoIDs.add(k)
+		}
+	}
+	return nil
+}
+
 // Committed returns the number of changes committed so far by Run. It is
 // safe to call while Run runs (progress lines, tests).
 func (w *Workload) Committed() int64 { return w.committed.Load() }

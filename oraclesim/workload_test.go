@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +199,38 @@ func TestDriverValuesAndAsOf(t *testing.T) {
 		t.Fatalf("new connection after drop: %q %v", one, err)
 	}
 	_ = sql.ErrNoRows
+}
+
+// TestPreloadThenRun: preloaded rows are in the table and Run goes on
+// changing them (updates and deletes reach preloaded ids) without key
+// clashes.
+func TestPreloadThenRun(t *testing.T) {
+	db, _ := newTestDB(t, nil)
+	cfg := DefaultWorkloadConfig()
+	cfg.MaxChanges = 3000
+	w, err := NewWorkload(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Preload(context.Background(), 2500); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.RowsAsOf(db.Table(WorkloadSchema, TransInfoTable), 0)
+	if err != nil || len(rows) != 2500 || w.Committed() != 0 {
+		t.Fatalf("after preload: %d rows (%v), %d counted", len(rows), err, w.Committed())
+	}
+	if err := w.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = db.RowsAsOf(db.Table(WorkloadSchema, TransInfoTable), 0)
+	preloaded := 0
+	for _, r := range rows {
+		if id, err := strconv.ParseInt(fmt.Sprint(r[0]), 10, 64); err == nil && id <= 2500 {
+			preloaded++
+		}
+	}
+	// Run deletes some preloaded rows (it picks among all committed ids).
+	if preloaded >= 2500 || preloaded < 2000 || w.Committed() != 3000 {
+		t.Fatalf("after run: %d of the 2500 preloaded rows left, %d committed", preloaded, w.Committed())
+	}
 }

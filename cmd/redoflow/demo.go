@@ -53,7 +53,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	db, w, err := sf.newDB()
+	db, w, err := sf.newDB(ctx)
 	if err != nil {
 		return err
 	}

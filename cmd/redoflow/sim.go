@@ -21,6 +21,7 @@ import (
 
 // simFlags are the simulator's settings, shared by sim and demo.
 type simFlags struct {
+	initialRows int
 	changes     int64
 	rate        float64
 	seed        int64
@@ -35,6 +36,7 @@ func (f *simFlags) register(fs interface {
 	IntVar(*int, string, int, string)
 	StringVar(*string, string, string, string)
 }) {
+	fs.IntVar(&f.initialRows, "initial-rows", 0, "FINANCE_USER.TRANS_INFO rows loaded before the workload starts (a table for the snapshot to copy)")
 	fs.Int64Var(&f.changes, "changes", 0, "stop the workload after this many committed changes (0: run until stopped)")
 	fs.Float64Var(&f.rate, "rate", 2000, "committed changes per second (0: as fast as possible)")
 	fs.Int64Var(&f.seed, "seed", 1, "workload seed; the same seed gives the same changes")
@@ -43,7 +45,7 @@ func (f *simFlags) register(fs interface {
 	fs.StringVar(&f.truth, "truth", "", "with --changes: write the final table contents here when the workload is done")
 }
 
-func (f *simFlags) newDB() (*oraclesim.DB, *oraclesim.Workload, error) {
+func (f *simFlags) newDB(ctx context.Context) (*oraclesim.DB, *oraclesim.Workload, error) {
 	cfg := oraclesim.DefaultConfig()
 	cfg.Threads = f.threads
 	db, err := oraclesim.New(cfg)
@@ -56,6 +58,12 @@ func (f *simFlags) newDB() (*oraclesim.DB, *oraclesim.Workload, error) {
 	if err != nil {
 		db.Close()
 		return nil, nil, usageError{err}
+	}
+	if f.initialRows > 0 {
+		if err := w.Preload(ctx, f.initialRows); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
 	}
 	return db, w, nil
 }
@@ -74,7 +82,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{errors.New("--truth needs --changes: the truth is written when the workload is done")}
 	}
 	log := newLogger(stderr, slog.LevelInfo)
-	db, w, err := sf.newDB()
+	db, w, err := sf.newDB(ctx)
 	if err != nil {
 		return err
 	}
