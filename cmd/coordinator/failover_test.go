@@ -50,16 +50,7 @@ func TestClusterFailover(t *testing.T) {
 	c.waitJob(l, "RUNNING")
 	c.waitRows(0, "first rows")
 	// The taskmanagers must all be registered before the overview snippets count them.
-	deadline := time.Now().Add(waitLimit)
-	for time.Now().Before(deadline) {
-		var tms struct {
-			TaskManagers []rest.TaskManager `json:"taskmanagers"`
-		}
-		if _, err := get(l.port, "/taskmanagers", &tms); err == nil && len(tms.TaskManagers) == 3 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c.waitTaskManagers(l, 3)
 	c.checkSnippets("redoflow", c.coords[0].port, c.coords[1].port)
 
 	// The standby says who leads, in /ha and in a header of every forwarded answer.
@@ -85,15 +76,7 @@ func TestClusterFailover(t *testing.T) {
 	l, _ = c.leader(nil)
 	d := c.waitJob(l, "RUNNING")
 	victim := d.Vertices[0].TM
-	var vp *proc
-	for _, w := range c.workers {
-		if w.name == "worker"+strings.TrimPrefix(victim, "w") {
-			vp = w
-		}
-	}
-	if vp == nil {
-		t.Fatalf("task runs on unknown worker %q", victim)
-	}
+	vp := c.workerNamed(victim)
 	c.waitRows(c.rows(), "before the worker kill")
 	start := time.Now()
 	c.kill(vp, syscall.SIGKILL)
@@ -108,6 +91,61 @@ func TestClusterFailover(t *testing.T) {
 	}
 	t.Logf("WORKER LOST: task moved %s -> %s; first new committed row %v after the kill", victim, d.Vertices[0].TM, first.Sub(start))
 
+	// Scale up: the killed worker comes back, and a fourth one joins.
+	c.restart(vp)
+	c.startWorker(3)
+	c.waitTaskManagers(l, 4)
+
+	// Scale down: SIGTERM of the worker running the task; it takes a last checkpoint and
+	// the task moves.
+	victim = d.Vertices[0].TM
+	vp = c.workerNamed(victim)
+	c.waitRows(c.rows(), "before the worker stop")
+	start = time.Now()
+	c.kill(vp, syscall.SIGTERM)
+	base = c.rows()
+	first = c.waitRows(base, "after SIGTERM of "+vp.name)
+	d = c.waitJob(l, "RUNNING")
+	if d.Vertices[0].TM == victim {
+		t.Errorf("task still on the stopped worker %s", victim)
+	}
+	if log := tail(vp.log); !strings.Contains(log, "last checkpoint taken before stopping") {
+		t.Errorf("%s took no last checkpoint before stopping:\n%s", vp.name, log)
+	}
+	t.Logf("WORKER STOPPED: task moved %s -> %s; first new committed row %v after SIGTERM", victim, d.Vertices[0].TM, first.Sub(start))
+	c.waitTaskManagers(l, 3)
+
 	c.finish(l)
 	c.noSecret()
+}
+
+// workerNamed returns the worker process of registry id ("w1" is worker1).
+func (c *cluster) workerNamed(id string) *proc {
+	c.t.Helper()
+	for _, w := range c.workers {
+		if w.name == "worker"+strings.TrimPrefix(id, "w") {
+			return w
+		}
+	}
+	c.t.Fatalf("task runs on unknown worker %q", id)
+	return nil
+}
+
+// waitTaskManagers waits until coordinator p lists n workers.
+func (c *cluster) waitTaskManagers(p *proc, n int) {
+	c.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	got := -1
+	for time.Now().Before(deadline) {
+		var tms struct {
+			TaskManagers []rest.TaskManager `json:"taskmanagers"`
+		}
+		if _, err := get(p.port, "/taskmanagers", &tms); err == nil {
+			if got = len(tms.TaskManagers); got == n {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatalf("%s lists %d taskmanagers, want %d", p.name, got, n)
 }
