@@ -843,6 +843,50 @@ func (b backend) SavepointStatus(_ context.Context, id, trigger string) (rest.Sa
 	return st, nil
 }
 
+func (b backend) Resume(ctx context.Context, id, savepoint string) error {
+	ld, err := b.job(id)
+	if err != nil {
+		return err
+	}
+	var from pointer
+	if savepoint != "" {
+		m, err := checkpoint.Load(savepoint)
+		if err != nil {
+			return fmt.Errorf("%w: savepoint %s: %w", rest.ErrConflict, savepoint, err)
+		}
+		from = pointer{Path: savepoint, ID: m.ID, Epoch: ld.epoch}
+	}
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
+	ld.mu.Lock()
+	running := !ld.final
+	ld.mu.Unlock()
+	if running {
+		return fmt.Errorf("%w: job %s is running: cancel or stop it first", rest.ErrConflict, id)
+	}
+	if from.Path != "" {
+		p, _ := json.Marshal(from)
+		if err := ld.l.FencedSet(ctx, pointerKey(ld.c.cfg.JobID), p); err != nil {
+			return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+		}
+	}
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(stateCreated)); err != nil {
+		return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+	}
+	ld.mu.Lock()
+	if from.Path != "" {
+		ld.latest = from
+		ld.stats.restored = &rest.RestoredInfo{ID: from.ID, RestoreTimestamp: time.Now().UnixMilli(), IsSavepoint: true, ExternalPath: from.Path}
+	}
+	ld.final, ld.end = false, time.Time{}
+	ld.start = time.Now()
+	ld.setState(stateCreated)
+	ld.mu.Unlock()
+	ld.log.Info("job resumed", "from", ld.latest.Path)
+	ld.poke()
+	return nil
+}
+
 func (b backend) Cancel(ctx context.Context, id string) error {
 	ld, err := b.job(id)
 	if err != nil {

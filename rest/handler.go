@@ -30,6 +30,11 @@ type Backend interface {
 	Stop(ctx context.Context, id, dir string) (string, error)
 	SavepointStatus(ctx context.Context, id, trigger string) (SavepointStatus, error)
 	Cancel(ctx context.Context, id string) error
+	// Resume runs a cancelled or finished job again: from savepoint when it is not empty
+	// (a savepoint directory inside SAVEPOINT_DIR, checked by the handler), else from the
+	// latest checkpoint. Jobs are defined by configuration: this replaces Flink's
+	// re-submission with `flink run -s`.
+	Resume(ctx context.Context, id, savepoint string) error
 }
 
 // Headers of forwarded answers.
@@ -101,6 +106,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	m.HandleFunc("POST /jobs/{id}/savepoints", h.savepoint)
 	m.HandleFunc("GET /jobs/{id}/savepoints/{trigger}", h.savepointStatus)
 	m.HandleFunc("POST /jobs/{id}/stop", h.stop)
+	m.HandleFunc("POST /jobs/{id}/resume", h.resume)
 	m.HandleFunc("GET /taskmanagers", h.taskManagers)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, http.StatusNotFound, wire.CodeNotFound, "no API at %s %s", r.Method, r.URL.Path)
@@ -279,6 +285,24 @@ func (h *handler) stop(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := h.cfg.Backend.Stop(r.Context(), r.PathValue("id"), dir)
 	h.reply(w, http.StatusAccepted, TriggerResponse{RequestID: id}, err)
+}
+
+func (h *handler) resume(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		SavepointPath string `json:"savepointPath"`
+	}
+	if !h.body(w, r, &body) {
+		return
+	}
+	path := ""
+	if body.SavepointPath != "" {
+		var ok bool
+		if path, ok = h.target(w, body.SavepointPath); !ok {
+			return
+		}
+	}
+	err := h.cfg.Backend.Resume(r.Context(), r.PathValue("id"), path)
+	h.reply(w, http.StatusAccepted, struct{}{}, err)
 }
 
 func (h *handler) savepointStatus(w http.ResponseWriter, r *http.Request) {

@@ -70,6 +70,10 @@ func (f *fake) SavepointStatus(context.Context, string, string) (rest.SavepointS
 	return rest.SavepointStatus{}, errors.New("boom")
 }
 func (f *fake) Cancel(context.Context, string) error { f.cancelled = true; return nil }
+func (f *fake) Resume(_ context.Context, _, sp string) error {
+	f.triggered = "resume:" + sp
+	return nil
+}
 
 func do(t *testing.T, h http.Handler, method, path, body string) (*http.Response, string) {
 	t.Helper()
@@ -125,6 +129,14 @@ func TestLeaderAndStandby(t *testing.T) {
 	}
 	if resp, body = do(t, leader, "PATCH", "/jobs/j?mode=cancel", ""); resp.StatusCode != 202 || !lf.cancelled {
 		t.Errorf("mode=cancel: %d %s", resp.StatusCode, body)
+	}
+
+	// Resume from a savepoint inside SAVEPOINT_DIR only.
+	if resp, body = do(t, leader, "POST", "/jobs/j/resume", `{"savepointPath": "/etc"}`); resp.StatusCode != 400 {
+		t.Errorf("resume from outside: %d %s", resp.StatusCode, body)
+	}
+	if resp, body = do(t, leader, "POST", "/jobs/j/resume", `{"savepointPath": "/sp/savepoint-j-3"}`); resp.StatusCode != 202 || lf.triggered != "resume:/sp/savepoint-j-3" {
+		t.Errorf("resume: %d %s %q", resp.StatusCode, body, lf.triggered)
 	}
 
 	// A standby forwards to the leader and says so.

@@ -33,8 +33,8 @@ func post(port int, path string, body any, out any) (int, error) {
 
 // TestNoneModeCoordinator runs HA_MODE=NONE: one coordinator process without ZooKeeper,
 // running the job's worker itself. A savepoint goes into SAVEPOINT_DIR and its status is
-// polled as Flink's API says; the manual's cancel snippet (10.2) cancels the job; the
-// metrics endpoint serves the cluster's metrics.
+// polled as Flink's API says; the manual's cancel snippet (10.2) cancels the job, which
+// then resumes from the savepoint; the metrics endpoint serves the cluster's metrics.
 func TestNoneModeCoordinator(t *testing.T) {
 	c := newCluster(t, 0, 200000, 400)
 	defer c.dumpLogs()
@@ -93,6 +93,17 @@ curl -X PATCH http://localhost:8081/jobs/$JOB_ID \
 	if m := c.rows(); m != n {
 		t.Errorf("rows committed after cancel: %d -> %d", n, m)
 	}
+
+	// Jobs are defined by configuration: resume replaces re-submitting with flink run -s.
+	if code, err := post(p.port, "/jobs/redoflow/resume", map[string]any{"savepointPath": sp.Operation.Location}, nil); err != nil || code != http.StatusAccepted {
+		t.Fatalf("resume: %d %v", code, err)
+	}
+	c.waitJob(p, "RUNNING")
+	var ck rest.Checkpoints
+	if _, err := get(p.port, "/jobs/redoflow/checkpoints", &ck); err != nil || ck.Latest.Restored == nil || ck.Latest.Restored.ExternalPath != sp.Operation.Location {
+		t.Errorf("checkpoints after resume: %+v %v", ck.Latest.Restored, err)
+	}
+	c.waitRows(c.rows(), "after resume")
 
 	// Metrics.
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metrics))
