@@ -241,6 +241,12 @@ func (s *Source) Run(ctx context.Context, from change.Position, h change.Handler
 			}
 			b, _ := json.Marshal(plan)
 			pos = position{Phase: PhaseSnapshot, Snapshot: b}
+			// Record the plan at once: planning reads every key of the
+			// tables, and a restart then resumes the same s0 and chunks.
+			w.phase = PhaseSnapshot
+			if err := w.Boundary(ctx, b); err != nil {
+				return err
+			}
 		case config.StartupLatestOffset:
 			var scn uint64
 			if err := s.DB.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&scn); err != nil {

@@ -42,7 +42,12 @@ func TestMain(m *testing.M) {
 // its pid at the end of the test.
 func startSim(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(redoflowBin, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...)
+	return startSimWith(t, redoflowBin, args...)
+}
+
+func startSimWith(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +72,7 @@ func startSim(t *testing.T, args ...string) string {
 	select {
 	case a := <-addr:
 		return a
-	case <-time.After(60 * time.Second):
+	case <-time.After(5 * time.Minute):
 		t.Fatal("redoflow sim did not report its address")
 	}
 	return ""
