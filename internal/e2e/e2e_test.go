@@ -48,18 +48,27 @@ func startSim(t *testing.T, args ...string) string {
 func startSimWith(t *testing.T, bin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"sim", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Stderr = &testWriter{t: t, prefix: "sim: "}
+	addr, stop := startProcess(t, cmd)
+	t.Cleanup(stop)
+	return addr
+}
+
+// startProcess starts a redoflow sim command and returns the address it
+// reports, and a function stopping it by its pid.
+func startProcess(t testing.TB, cmd *exec.Cmd) (string, func()) {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = &testWriter{t: t, prefix: "sim: "}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
-	})
+	}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -71,11 +80,12 @@ func startSimWith(t *testing.T, bin string, args ...string) string {
 	}()
 	select {
 	case a := <-addr:
-		return a
+		return a, stop
 	case <-time.After(5 * time.Minute):
+		stop()
 		t.Fatal("redoflow sim did not report its address")
 	}
-	return ""
+	return "", stop
 }
 
 // testWriter sends a process's log lines to the test log.

@@ -25,7 +25,9 @@ var (
 
 // plainRedoflow builds redoflow without the race detector, for the tests
 // that move millions of rows (the race build is several times slower).
-func plainRedoflow(t *testing.T) string {
+func plainRedoflow(t *testing.T) string { return plainBinary(t) }
+
+func plainBinary(t testing.TB) string {
 	plainOnce.Do(func() {
 		plainBin = filepath.Join(filepath.Dir(redoflowBin), "redoflow-plain")
 		out, err := exec.Command("go", "build", "-o", plainBin, "github.com/redoflow/redoflow/cmd/redoflow").CombinedOutput()
