@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	_ "github.com/sijms/go-ora/v2" // the "oracle" database/sql driver
 
 	"github.com/redoflow/redoflow/change"
@@ -284,22 +286,89 @@ func (s *Source) Run(ctx context.Context, from change.Position, h change.Handler
 		}
 	}
 	w.phase = PhaseStream
-	err := s.Stream.Run(ctx, change.Position(pos.Stream), w)
-	if errors.Is(err, errDrained) {
+	if s.StopAtSCN == nil {
+		return s.Stream.Run(ctx, change.Position(pos.Stream), w)
+	}
+	// The stop SCN may become known after the reader has caught up, when
+	// no boundary comes any more: a watcher stops an idle reader too.
+	// Shutdown order: the reader returns (drained, cancelled or failed),
+	// then cancel ends the watcher, and g.Wait collects it.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var g errgroup.Group
+	g.Go(func() error {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return nil
+			case <-t.C:
+				if w.stopIfIdle() {
+					cancel()
+					return nil
+				}
+			}
+		}
+	})
+	err := s.Stream.Run(sctx, change.Position(pos.Stream), w)
+	cancel()
+	g.Wait()
+	if w.isStopped() && (err == nil || errors.Is(err, errDrained) || errors.Is(err, context.Canceled) && ctx.Err() == nil) {
 		return nil
 	}
 	return err
 }
 
 // wrap forwards a phase's events, wrapping its positions in the job's.
+// With a stop SCN it also ends the stream once everything up to that SCN
+// is delivered, only ever between transactions.
 type wrap struct {
 	h     change.Handler
 	phase string
 	stats *Stats
 	stop  func() (uint64, bool)
+
+	mu      sync.Mutex
+	inTxn   bool   // a transaction's changes are being handed over
+	restart uint64 // the last boundary's restart SCN
+	stopped bool   // drained: no further change is taken
+}
+
+// drainedLocked reports whether everything up to the stop SCN was
+// delivered; w.mu is held.
+func (w *wrap) drainedLocked() bool {
+	if w.stop == nil || w.phase != PhaseStream || w.restart == 0 {
+		return false
+	}
+	scn, ok := w.stop()
+	return ok && w.restart >= scn
+}
+
+// stopIfIdle stops the stream if it is drained and between transactions.
+func (w *wrap) stopIfIdle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.inTxn && w.drainedLocked() {
+		w.stopped = true
+	}
+	return w.stopped
+}
+
+func (w *wrap) isStopped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopped
 }
 
 func (w *wrap) Change(ctx context.Context, ev *change.Event) error {
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return errDrained // nothing of a transaction after the stop
+	}
+	w.inTxn = true
+	w.mu.Unlock()
 	w.stats.changes.Add(1)
 	if !ev.CommitTS.IsZero() {
 		w.stats.lastCommit.Store(ev.CommitTS.UnixNano())
@@ -334,10 +403,15 @@ func (w *wrap) Boundary(ctx context.Context, pos change.Position) error {
 	if err := w.h.Boundary(ctx, b); err != nil {
 		return err
 	}
-	if w.phase == PhaseStream && w.stop != nil {
-		if scn, ok := w.stop(); ok && restart >= scn {
-			return errDrained
-		}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inTxn = false
+	if w.phase == PhaseStream {
+		w.restart = restart
+	}
+	if w.drainedLocked() {
+		w.stopped = true
+		return errDrained
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +187,46 @@ func TestStartupModes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDrainWhenStopKnownLate: the stop SCN becomes known only after the
+// reader has caught up and gone idle (no boundary comes any more); the job
+// must still drain and end, with everything delivered.
+func TestDrainWhenStopKnownLate(t *testing.T) {
+	f := newModeFixture(t)
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Database.Schema, cfg.Tables = "S", []string{"S.T"}
+	cfg.OutputPath, cfg.CheckpointDir, cfg.SavepointDir = filepath.Join(dir, "out"), filepath.Join(dir, "chk"), filepath.Join(dir, "sp")
+	cfg.CheckpointInterval, cfg.Scan.StartupMode = 100*time.Millisecond, config.StartupLatestOffset
+	var stopAt atomic.Uint64
+	job, err := jobspec.Build(cfg, jobspec.Options{DB: f.sqldb, StopAtSCN: func() (uint64, bool) {
+		s := stopAt.Load()
+		return s, s != 0
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- job.Run(ctx) }()
+	for phase, _, _ := job.Stats.Position(); phase != jobspec.PhaseStream; phase, _, _ = job.Stats.Position() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.phaseB(t)
+	// Caught up: every phase B change delivered, then idle for a while.
+	for job.Stats.Changes() < 160 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	stopAt.Store(f.finalSCN)
+	if err := <-done; err != nil {
+		t.Fatalf("job ended with %v, want a drained end", err)
+	}
+	got := captured(t, cfg.OutputPath)
+	if len(got["c"]) != 100 || len(got["u"]) != 50 || len(got["d"]) != 10 {
+		t.Fatalf("captured %d inserts, %d updates, %d deletes; want 100, 50, 10", len(got["c"]), len(got["u"]), len(got["d"]))
 	}
 }
