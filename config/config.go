@@ -38,7 +38,34 @@ type Config struct {
 	DeadLetter string // "dead-letter" or "fail"
 	JobID      string
 
-	Scan Scan
+	Scan   Scan
+	Reader Reader
+}
+
+// Reader tunes the LogMiner reader; a zero field keeps the reader's default
+// (see logminer.DefaultReaderConfig), which also checks how they combine.
+type Reader struct {
+	// LogFlushTable is a one-row table the reader updates before each
+	// window so that LGWR writes the redo up to the window's end: set it on
+	// a real Oracle [REDOFLOW_LOG_FLUSH_TABLE].
+	LogFlushTable string
+	// SpillThreshold is the memory of buffered transactions above which
+	// they spill to SpillDir [REDOFLOW_SPILL_THRESHOLD, bytes;
+	// REDOFLOW_SPILL_DIR].
+	SpillThreshold int64
+	SpillDir       string
+	// WindowMin, WindowDefault, WindowMax bound the SCNs mined per query
+	// [REDOFLOW_SCN_WINDOW_MIN, _DEFAULT, _MAX].
+	WindowMin, WindowDefault, WindowMax uint64
+	// PollMin, PollMax bound the sleep between windows once caught up
+	// [REDOFLOW_POLL_MIN, REDOFLOW_POLL_MAX].
+	PollMin, PollMax time.Duration
+	// RetryMax is how often a dropped connection is retried in a row
+	// [REDOFLOW_RETRY_MAX].
+	RetryMax int
+	// DeadLetterPath is the dead-letter file [REDOFLOW_DEAD_LETTER_PATH];
+	// empty: OUTPUT_PATH/_dead_letter.jsonl.
+	DeadLetterPath string
 }
 
 // Scan is how a new job starts, as Flink CDC names it.
@@ -296,6 +323,38 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		v, _ := lookup("SCAN_STARTUP_SPECIFIC_OFFSET_SCN")
 		errs = append(errs, &Error{"SCAN_STARTUP_SPECIFIC_OFFSET_SCN", v, "SCAN_STARTUP_MODE=specific-offset needs the SCN to start from"})
 	}
+	str("REDOFLOW_LOG_FLUSH_TABLE", &c.Reader.LogFlushTable)
+	str("REDOFLOW_SPILL_DIR", &c.Reader.SpillDir)
+	str("REDOFLOW_DEAD_LETTER_PATH", &c.Reader.DeadLetterPath)
+	u64 := func(name string, dst *uint64) {
+		if v, ok := lookup(name); ok && v != "" {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			if err != nil || n == 0 {
+				errs = append(errs, &Error{name, v, "want a positive whole number"})
+				return
+			}
+			*dst = n
+		}
+	}
+	var spill uint64
+	u64("REDOFLOW_SPILL_THRESHOLD", &spill)
+	c.Reader.SpillThreshold = int64(min(spill, 1<<62))
+	u64("REDOFLOW_SCN_WINDOW_MIN", &c.Reader.WindowMin)
+	u64("REDOFLOW_SCN_WINDOW_DEFAULT", &c.Reader.WindowDefault)
+	u64("REDOFLOW_SCN_WINDOW_MAX", &c.Reader.WindowMax)
+	dur := func(name string, dst *time.Duration) {
+		if v, ok := lookup(name); ok && v != "" {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil || d <= 0 {
+				errs = append(errs, &Error{name, v, "want a positive duration such as 200ms or 2s"})
+				return
+			}
+			*dst = d
+		}
+	}
+	dur("REDOFLOW_POLL_MIN", &c.Reader.PollMin)
+	dur("REDOFLOW_POLL_MAX", &c.Reader.PollMax)
+	num("REDOFLOW_RETRY_MAX", &c.Reader.RetryMax, 0, 1000)
 	num("SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE", &c.Scan.ChunkSize, 1, 1<<30)
 	num("SCAN_SNAPSHOT_FETCH_SIZE", &c.Scan.FetchSize, 1, 1<<20)
 	return c, errors.Join(errs...)

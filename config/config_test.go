@@ -45,6 +45,18 @@ func TestSeedEnv(t *testing.T) {
 	}
 }
 
+func TestReaderSettings(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"REDOFLOW_LOG_FLUSH_TABLE": "CDC.FLUSH", "REDOFLOW_SPILL_THRESHOLD": "1048576",
+		"REDOFLOW_SCN_WINDOW_MAX": "500000", "REDOFLOW_POLL_MIN": "50ms", "REDOFLOW_RETRY_MAX": "3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Reader
+	if r.LogFlushTable != "CDC.FLUSH" || r.SpillThreshold != 1<<20 || r.WindowMax != 500000 || r.PollMin != 50*time.Millisecond || r.RetryMax != 3 {
+		t.Fatalf("reader settings %+v", r)
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	c, err := config.Load(env(nil))
 	if err != nil {
@@ -70,6 +82,8 @@ func TestBadValuesNameVariableAndValue(t *testing.T) {
 		"mode":      {map[string]string{"SCAN_STARTUP_MODE": "earliest"}, `SCAN_STARTUP_MODE="earliest"`},
 		"no scn":    {map[string]string{"SCAN_STARTUP_MODE": "specific-offset"}, `SCAN_STARTUP_SPECIFIC_OFFSET_SCN=""`},
 		"chunk":     {map[string]string{"SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE": "0"}, `SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE="0"`},
+		"spill":     {map[string]string{"REDOFLOW_SPILL_THRESHOLD": "64MB"}, `REDOFLOW_SPILL_THRESHOLD="64MB"`},
+		"poll":      {map[string]string{"REDOFLOW_POLL_MAX": "2"}, `REDOFLOW_POLL_MAX="2"`},
 	} {
 		_, err := config.Load(env(tt.vars))
 		var ce *config.Error

@@ -93,7 +93,11 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	rc.DeadLetter = cfg.DeadLetter
 	if rc.DeadLetter == logminer.DeadLetterWrite {
 		rc.DeadLetterPath = filepath.Join(cfg.OutputPath, "_dead_letter.jsonl")
+		if cfg.Reader.DeadLetterPath != "" {
+			rc.DeadLetterPath = cfg.Reader.DeadLetterPath
+		}
 	}
+	applyReader(&rc, cfg.Reader)
 	if cfg.Scan.StartupMode == config.StartupSpecificOffset {
 		rc.StartSCN = cfg.Scan.SpecificOffsetSCN
 	}
@@ -137,6 +141,27 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 		return nil, err
 	}
 	return j, nil
+}
+
+// applyReader sets the reader settings the configuration names; the
+// reader's Validate reports combinations that cannot work.
+func applyReader(rc *logminer.ReaderConfig, r config.Reader) {
+	rc.FlushTable = r.LogFlushTable
+	rc.SpillDir = r.SpillDir
+	setIf(&rc.SpillThreshold, r.SpillThreshold)
+	setIf(&rc.WindowMin, r.WindowMin)
+	setIf(&rc.WindowDefault, r.WindowDefault)
+	setIf(&rc.WindowMax, r.WindowMax)
+	setIf(&rc.PollMin, r.PollMin)
+	setIf(&rc.PollMax, r.PollMax)
+	setIf(&rc.RetryMax, r.RetryMax)
+}
+
+func setIf[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
+	}
 }
 
 // Stats are a job's running counts, safe to read from any goroutine.
