@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/redoflow/redoflow/internal/fsx"
 )
 
 // Config configures a Store.
@@ -179,7 +181,7 @@ func writeMetadata(dir string, m Metadata) error {
 		err = os.Rename(tmp, filepath.Join(dir, "_metadata"))
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = fsx.SyncDir(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("checkpoint: write %s: %w", dir, err)
@@ -195,17 +197,5 @@ func mkdirSync(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(dir))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return fsx.SyncDir(filepath.Dir(dir))
 }

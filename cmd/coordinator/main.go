@@ -28,6 +28,7 @@ import (
 	"github.com/redoflow/redoflow/coordinator"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/ha/zookeeper"
+	"github.com/redoflow/redoflow/internal/cliexit"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/worker"
 )
@@ -38,28 +39,14 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stderr))
 }
 
-// usageError exits with 2.
-type usageError struct{ error }
-
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	err := runE(ctx, args, stderr)
-	var ue usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp), ctx.Err() != nil && errors.Is(err, context.Canceled):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "coordinator: %v\n", err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "coordinator: %v\n", err)
-		return 1
-	}
+	return cliexit.Code(ctx, "coordinator", runE(ctx, args, stderr), stderr)
 }
 
 func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	fs := flag.NewFlagSet("coordinator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -75,15 +62,15 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	host := cfg.Node.AdvertisedHost
 	if host == "" {
 		if host, err = os.Hostname(); err != nil {
-			return usageError{fmt.Errorf("REDOFLOW_ADVERTISED_HOST is empty and the host name is unknown: %w", err)}
+			return cliexit.UsageError{Err: fmt.Errorf("REDOFLOW_ADVERTISED_HOST is empty and the host name is unknown: %w", err)}
 		}
 	}
 	level := slog.LevelInfo
@@ -119,7 +106,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		zc.SessionTimeout, zc.Logger = cfg.HA.SessionTimeout, log
 		el, err := zookeeper.New(zc)
 		if err != nil {
-			return usageError{err}
+			return cliexit.UsageError{Err: err}
 		}
 		cc.Elector, cc.Registry = el, el
 		g.Go(func() error {
@@ -140,13 +127,13 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: *untilTruth, Logger: log, Metrics: m}
 		w, err := worker.New(wc)
 		if err != nil {
-			return usageError{err}
+			return cliexit.UsageError{Err: err}
 		}
 		roleRuns = append(roleRuns, w.Run)
 	}
 	c, err := coordinator.New(cc)
 	if err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	roleRuns = append(roleRuns, c.Run)
 	roles, rctx := errgroup.WithContext(gctx)

@@ -38,17 +38,17 @@ func jobArg(fs *flag.FlagSet, name string, args []string) (string, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return "", err
 		}
-		return "", usageError{err}
+		return "", usageErr(err)
 	}
 	left := fs.Args()
 	if job == "" && len(left) > 0 {
 		job, left = left[0], left[1:]
 	}
 	if len(left) > 0 {
-		return "", usageError{fmt.Errorf("unexpected argument %q", left[0])}
+		return "", usageErr(fmt.Errorf("unexpected argument %q", left[0]))
 	}
 	if job == "" {
-		return "", usageError{fmt.Errorf("usage: redoflow %s JOB [flags]: give a job id (redoflow jobs lists them)", name)}
+		return "", usageErr(fmt.Errorf("usage: redoflow %s JOB [flags]: give a job id (redoflow jobs lists them)", name))
 	}
 	return job, nil
 }
@@ -97,7 +97,7 @@ func runSavepoint(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *wait < 0 || *poll <= 0 {
-		return usageError{errors.New("--wait must not be negative and --poll must be positive")}
+		return usageErr(errors.New("--wait must not be negative and --poll must be positive"))
 	}
 	c, err := newRESTClient(*rest, restTimeout)
 	if err != nil {
@@ -168,7 +168,7 @@ func runCancel(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *wait < 0 || *poll <= 0 {
-		return usageError{errors.New("--wait must not be negative and --poll must be positive")}
+		return usageErr(errors.New("--wait must not be negative and --poll must be positive"))
 	}
 	c, err := newRESTClient(*rest, restTimeout)
 	if err != nil {

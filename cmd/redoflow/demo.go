@@ -40,7 +40,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if sf.truth != "" && sf.changes == 0 {
-		return usageError{errors.New("--truth needs --changes: the truth is the tables' contents once the workload is done")}
+		return usageErr(errors.New("--truth needs --changes: the truth is the tables' contents once the workload is done"))
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	log := newLogger(stderr, level)
 	for _, d := range []struct{ flag, dir string }{{"--output", *output}, {"--checkpoints", *checkpoints}} {
 		if err := clearDemoDir(d.dir); err != nil {
-			return usageError{fmt.Errorf("%s %s: %w", d.flag, d.dir, err)}
+			return usageErr(fmt.Errorf("%s %s: %w", d.flag, d.dir, err))
 		}
 	}
 

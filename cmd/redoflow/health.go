@@ -26,10 +26,10 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *url != "" && *tcp != "" {
-		return usageError{errors.New("give --url or --tcp, not both")}
+		return usageErr(errors.New("give --url or --tcp, not both"))
 	}
 	if *timeout <= 0 {
-		return usageError{fmt.Errorf("--timeout %v: want a positive duration", *timeout)}
+		return usageErr(fmt.Errorf("--timeout %v: want a positive duration", *timeout))
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -52,7 +52,7 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		port := "8081"
 		if v := os.Getenv("REST_PORT"); v != "" {
 			if _, err := strconv.Atoi(v); err != nil {
-				return usageError{fmt.Errorf("REST_PORT=%q: want a port number", v)}
+				return usageErr(fmt.Errorf("REST_PORT=%q: want a port number", v))
 			}
 			port = v
 		}
@@ -60,7 +60,7 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return usageError{fmt.Errorf("--url %q: %v", target, err)}
+		return usageErr(fmt.Errorf("--url %q: %v", target, err))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -13,13 +13,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/redoflow/redoflow/internal/cliexit"
 )
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailure = 1 // the job failed, or verify found differences
-	exitUsage   = 2 // bad flags or configuration
+	exitOK      = cliexit.OK
+	exitFailure = cliexit.Failure // the job failed, or verify found differences
+	exitUsage   = cliexit.Usage   // bad flags or configuration
 )
 
 type command struct {
@@ -44,10 +46,9 @@ func init() {
 }
 
 // usageError is a bad flag or setting: exit code 2.
-type usageError struct{ err error }
+type usageError = cliexit.UsageError
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func usageErr(err error) error { return usageError{Err: err} }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: redoflow <command> [flags]")
@@ -76,20 +77,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, args[1:], stdout, stderr)
-		var ue usageError
-		switch {
-		case err == nil, errors.Is(err, flag.ErrHelp):
-			return exitOK
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "redoflow %s: %v\n", c.name, err)
-			return exitUsage
-		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-			return exitOK // stopped by a signal
-		default:
-			fmt.Fprintf(stderr, "redoflow %s: %v\n", c.name, err)
-			return exitFailure
-		}
+		return cliexit.Code(ctx, "redoflow "+c.name, c.run(ctx, args[1:], stdout, stderr), stderr)
 	}
 	fmt.Fprintf(stderr, "redoflow: unknown command %q\n", args[0])
 	usage(stderr)
@@ -108,10 +96,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return usageErr(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return usageErr(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	return nil
 }

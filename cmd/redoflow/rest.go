@@ -51,12 +51,12 @@ func newRESTClient(list string, timeout time.Duration) (*restClient, error) {
 		}
 		u, err := url.Parse(b)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, usageError{fmt.Errorf("--rest %q: want http://host:port", b)}
+			return nil, usageErr(fmt.Errorf("--rest %q: want http://host:port", b))
 		}
 		bases = append(bases, b)
 	}
 	if len(bases) == 0 {
-		return nil, usageError{errors.New("--rest is empty: give at least one coordinator URL such as http://localhost:8081")}
+		return nil, usageErr(errors.New("--rest is empty: give at least one coordinator URL such as http://localhost:8081"))
 	}
 	return &restClient{bases: bases, hc: &http.Client{Timeout: timeout}}, nil
 }
@@ -273,6 +273,6 @@ func (c *restClient) resolveJob(ctx context.Context, arg string) (string, error)
 	case 0:
 		return "", fmt.Errorf("no job %q: redoflow jobs lists them", arg)
 	default:
-		return "", usageError{fmt.Errorf("%q matches %d jobs (%s): give more of the id", arg, len(match), strings.Join(match, ", "))}
+		return "", usageErr(fmt.Errorf("%q matches %d jobs (%s): give more of the id", arg, len(match), strings.Join(match, ", ")))
 	}
 }

@@ -23,10 +23,10 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return usageError{err}
+		return usageErr(err)
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageError{err}
+		return usageErr(err)
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -47,7 +47,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
-			return usageError{err}
+			return usageErr(err)
 		}
 		return err
 	}

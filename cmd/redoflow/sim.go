@@ -50,14 +50,14 @@ func (f *simFlags) newDB(ctx context.Context) (*oraclesim.DB, *oraclesim.Workloa
 	cfg.Threads = f.threads
 	db, err := oraclesim.New(cfg)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageErr(err)
 	}
 	wc := oraclesim.DefaultWorkloadConfig()
 	wc.Seed, wc.Rate, wc.MaxChanges, wc.Concurrency = f.seed, f.rate, f.changes, f.concurrency
 	w, err := oraclesim.NewWorkload(db, wc)
 	if err != nil {
 		db.Close()
-		return nil, nil, usageError{err}
+		return nil, nil, usageErr(err)
 	}
 	if f.initialRows > 0 {
 		if err := w.Preload(ctx, f.initialRows); err != nil {
@@ -79,7 +79,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if sf.truth != "" && sf.changes == 0 {
-		return usageError{errors.New("--truth needs --changes: the truth is written when the workload is done")}
+		return usageErr(errors.New("--truth needs --changes: the truth is written when the workload is done"))
 	}
 	log := newLogger(stderr, slog.LevelInfo)
 	db, w, err := sf.newDB(ctx)
@@ -93,7 +93,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return oraclesim.NewConnector(db, oraclesim.ConnOptions{User: strings.ToUpper(l.User), Service: l.Service}).Connect(ctx)
 	})
 	if err != nil {
-		return usageError{err}
+		return usageErr(err)
 	}
 	// Shutdown order: cancelling ctx stops the workload and the listener;
 	// the database closes after both have returned (deferred above).

@@ -17,7 +17,7 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *truth == "" {
-		return usageError{errors.New("--truth is required")}
+		return usageErr(errors.New("--truth is required"))
 	}
 	rep, err := verify.Run(*output, *truth)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha/zookeeper"
+	"github.com/redoflow/redoflow/internal/cliexit"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/worker"
 )
@@ -36,27 +37,14 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stderr))
 }
 
-type usageError struct{ error }
-
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	err := runE(ctx, args, stderr)
-	var ue usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp), ctx.Err() != nil && errors.Is(err, context.Canceled):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "worker: %v\n", err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "worker: %v\n", err)
-		return 1
-	}
+	return cliexit.Code(ctx, "worker", runE(ctx, args, stderr), stderr)
 }
 
 func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -72,18 +60,18 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	if cfg.HA.Mode != "zookeeper" {
-		return usageError{errors.New("HA_MODE=NONE: a separate worker needs HA_MODE=zookeeper; without it the coordinator runs the job's worker itself")}
+		return cliexit.UsageError{Err: errors.New("HA_MODE=NONE: a separate worker needs HA_MODE=zookeeper; without it the coordinator runs the job's worker itself")}
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	host := cfg.Node.AdvertisedHost
 	if host == "" {
 		if host, err = os.Hostname(); err != nil {
-			return usageError{fmt.Errorf("REDOFLOW_ADVERTISED_HOST is empty and the host name is unknown: %w", err)}
+			return cliexit.UsageError{Err: fmt.Errorf("REDOFLOW_ADVERTISED_HOST is empty and the host name is unknown: %w", err)}
 		}
 	}
 	level := slog.LevelInfo
@@ -101,7 +89,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	zc.SessionTimeout, zc.Logger = cfg.HA.SessionTimeout, log
 	el, err := zookeeper.New(zc)
 	if err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 	wc := worker.DefaultConfig()
 	wc.Address = net.JoinHostPort(host, strconv.Itoa(cfg.Node.WorkerPort))
@@ -113,7 +101,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: *untilTruth, Logger: log, Metrics: m}
 	w, err := worker.New(wc)
 	if err != nil {
-		return usageError{err}
+		return cliexit.UsageError{Err: err}
 	}
 
 	// Shutdown order: the worker stops its tasks and deregisters first; the ZooKeeper

@@ -121,48 +121,15 @@ func TestCrashRecovery(t *testing.T) {
 	addr := startSim(t, "--changes", "40000", "--rate", "4000", "--truth", truth)
 	env := jobEnv(addr, dir)
 	rng := rand.New(rand.NewPCG(7, 11))
-	kills := []string{"after-precommit=2", "", "after-checkpoint-saved=2", "", "after-commit=3", "before-precommit=4", "", "after-checkpoint-saved=1"}
-	killed := 0
-	for i := 0; ; i++ {
-		if i > 40 {
-			t.Fatal("the job did not drain after 40 runs")
+	var kills []kill
+	for _, fp := range []string{"after-precommit=2", "", "after-checkpoint-saved=2", "", "after-commit=3", "before-precommit=4", "", "after-checkpoint-saved=1"} {
+		k := kill{failpoint: fp}
+		if fp == "" {
+			k.after = time.Duration(300+rng.IntN(2500)) * time.Millisecond
 		}
-		fp := ""
-		if i < len(kills) {
-			fp = kills[i]
-		}
-		// A run that neither drains nor dies within the bound is a hang.
-		runCtx, cancelRun := context.WithTimeout(context.Background(), 3*time.Minute)
-		cmd := exec.CommandContext(runCtx, redoflowBin, "run", "--until-truth", truth)
-		cmd.Env = append(env, "REDOFLOW_FAILPOINTS="+fp)
-		cmd.Stdout, cmd.Stderr = io.Discard, &testWriter{t: t, prefix: fmt.Sprintf("run %d: ", i)}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var timer *time.Timer
-		if i < len(kills) && fp == "" {
-			timer = time.AfterFunc(time.Duration(300+rng.IntN(2500))*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		}
-		err := cmd.Wait()
-		hung := runCtx.Err() != nil
-		cancelRun()
-		if timer != nil {
-			timer.Stop()
-		}
-		if hung {
-			t.Fatalf("run %d neither drained nor failed within 3 minutes", i)
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			killed++
-			t.Logf("run %d killed (failpoint %q)", i, fp)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("run %d failed: %v", i, err)
-		}
-		t.Logf("run %d drained and exited", i)
-		break
+		kills = append(kills, k)
 	}
+	killed := crashLoop(t, redoflowBin, env, truth, kills, 3*time.Minute, nil)
 	if killed < 5 {
 		t.Fatalf("only %d runs were killed", killed)
 	}
@@ -175,6 +142,65 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "total: 0 missing, 0 duplicated, 0 mismatched") {
 		t.Fatal("verify reported differences")
+	}
+}
+
+// kill is how one run of the job ends: SIGKILLed by itself at a failpoint
+// ("name=N"), or by the test after a delay.
+type kill struct {
+	failpoint string
+	after     time.Duration
+}
+
+// crashLoop runs redoflow run --until-truth over and over: the first runs
+// end as kills says, then runs go until one drains and exits 0. Each run
+// that neither drains nor dies within bound fails the test (a hang). It
+// returns the number of runs killed; onKill, when set, is called after
+// each.
+func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kill, bound time.Duration, onKill func(run int)) int {
+	t.Helper()
+	killed := 0
+	for i := 0; ; i++ {
+		if i > len(kills)+30 {
+			t.Fatalf("the job did not drain after %d runs", i)
+		}
+		var k kill
+		if i < len(kills) {
+			k = kills[i]
+		}
+		runCtx, cancelRun := context.WithTimeout(context.Background(), bound)
+		cmd := exec.CommandContext(runCtx, bin, "run", "--until-truth", truth)
+		cmd.Env = append(env, "REDOFLOW_FAILPOINTS="+k.failpoint)
+		cmd.Stdout, cmd.Stderr = io.Discard, &testWriter{t: t, prefix: fmt.Sprintf("run %d: ", i)}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var timer *time.Timer
+		if k.after > 0 {
+			timer = time.AfterFunc(k.after, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		}
+		err := cmd.Wait()
+		hung := runCtx.Err() != nil
+		cancelRun()
+		if timer != nil {
+			timer.Stop()
+		}
+		if hung {
+			t.Fatalf("run %d neither drained nor failed within %v", i, bound)
+		}
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			killed++
+			t.Logf("run %d killed (failpoint %q, after %v)", i, k.failpoint, k.after)
+			if onKill != nil {
+				onKill(i)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("run %d failed: %v", i, err)
+		}
+		t.Logf("run %d drained and exited", i)
+		return killed
 	}
 }
 

@@ -1,16 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,47 +65,18 @@ func TestSnapshotCrashRecovery(t *testing.T) {
 	truth := filepath.Join(dir, "truth")
 	addr := startSimWith(t, bin, "--initial-rows", "2000000", "--changes", "30000", "--rate", "1000", "--truth", truth)
 	env := append(jobEnv(addr, dir), "SCAN_STARTUP_MODE=initial", "PARALLELISM_DEFAULT=2", "CHECKPOINT_INTERVAL=1000")
-	killed, inSnapshot := 0, 0
-	delays := []time.Duration{4 * time.Second, 3 * time.Second, 5 * time.Second, 2 * time.Second, 6 * time.Second, 4 * time.Second, 8 * time.Second}
-	for i := 0; ; i++ {
-		if i > 40 {
-			t.Fatal("the job did not drain after 40 runs")
-		}
-		runCtx, cancelRun := context.WithTimeout(context.Background(), 5*time.Minute)
-		cmd := exec.CommandContext(runCtx, bin, "run", "--until-truth", truth)
-		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = io.Discard, &testWriter{t: t, prefix: fmt.Sprintf("run %d: ", i)}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var timer *time.Timer
-		if i < len(delays) {
-			timer = time.AfterFunc(delays[i], func() { cmd.Process.Signal(syscall.SIGKILL) })
-		}
-		err := cmd.Wait()
-		hung := runCtx.Err() != nil
-		cancelRun()
-		if timer != nil {
-			timer.Stop()
-		}
-		if hung {
-			t.Fatalf("run %d neither drained nor failed within 5 minutes", i)
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			killed++
-			phase := lastPhase(t, filepath.Join(dir, "chk"))
-			if phase == "snapshot" || phase == "" {
-				inSnapshot++
-			}
-			t.Logf("run %d killed, newest checkpoint in phase %q", i, phase)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("run %d failed: %v", i, err)
-		}
-		t.Logf("run %d drained and exited", i)
-		break
+	var kills []kill
+	for _, d := range []int{4, 3, 5, 2, 6, 4, 8} {
+		kills = append(kills, kill{after: time.Duration(d) * time.Second})
 	}
+	inSnapshot := 0
+	killed := crashLoop(t, bin, env, truth, kills, 5*time.Minute, func(run int) {
+		phase := lastPhase(t, filepath.Join(dir, "chk"))
+		if phase == "snapshot" || phase == "" {
+			inSnapshot++
+		}
+		t.Logf("run %d: newest checkpoint in phase %q", run, phase)
+	})
 	if killed < 5 || inSnapshot < 3 {
 		t.Fatalf("%d runs killed, %d of them during the snapshot; the test needs at least 5 and 3", killed, inSnapshot)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/internal/fsx"
 )
 
 // Config configures a Sink.
@@ -249,7 +250,7 @@ func (s *Sink) open(t *tableFiles, n int, length int64) error {
 	if length == 0 {
 		n, _ := p.w.Write(appendHeader(nil, t.table))
 		p.size = int64(n)
-		if err := syncDir(t.dir); err != nil {
+		if err := fsx.SyncDir(t.dir); err != nil {
 			f.Close()
 			return fmt.Errorf("csv sink: %w", err)
 		}
@@ -325,7 +326,7 @@ func (s *Sink) Commit(st State) error {
 				return err
 			}
 		}
-		if err := syncDir(dir); err != nil {
+		if err := fsx.SyncDir(dir); err != nil {
 			return fmt.Errorf("csv sink: %w", err)
 		}
 		if t := s.tables[ts.Table]; t != nil {
@@ -394,7 +395,7 @@ func (s *Sink) Restore(st State) error {
 		}); err != nil {
 			return err
 		}
-		if err := syncDir(dir); err != nil {
+		if err := fsx.SyncDir(dir); err != nil {
 			return fmt.Errorf("csv sink: %w", err)
 		}
 		s.tables[ts.Table] = t
@@ -460,16 +461,4 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
