@@ -1,0 +1,163 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Two interleaved runs of the parsing group, as the test binary prints them.
+const cannedParse = `goos: linux
+goarch: amd64
+pkg: github.com/redoflow/redoflow/logminer
+cpu: AMD EPYC
+BenchmarkParseRedoDecode-2          	  1000000	      1135 ns/op	 510.00 MB/s	    880000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
+BenchmarkParseRedoDecodeLiteral-2   	  1000000	      1330 ns/op	 435.00 MB/s	    750000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
+BenchmarkParserReuse-2              	  2706012	       442.0 ns/op	1300.00 MB/s	     640 B/op	       1 allocs/op
+BenchmarkCSVSameBytes-2             	  4000000	       278.0 ns/op	2000.00 MB/s	   3600000 rows/s	     112 B/op	       1 allocs/op
+BenchmarkCSVEquivalentLine-2        	  6000000	       186.0 ns/op	1000.00 MB/s	   5400000 rows/s	     112 B/op	       1 allocs/op
+PASS
+goos: linux
+BenchmarkParseRedoDecode-2          	  1000000	      1200 ns/op	 480.00 MB/s	    830000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
+BenchmarkParseRedoDecodeLiteral-2   	  1000000	      1400 ns/op	 400.00 MB/s	    700000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
+BenchmarkParserReuse-2              	  2706012	       470.0 ns/op	 900.00 MB/s	     640 B/op	       1 allocs/op
+BenchmarkCSVSameBytes-2             	  4000000	       300.0 ns/op	1000.00 MB/s	   3300000 rows/s	     112 B/op	       1 allocs/op
+BenchmarkCSVEquivalentLine-2        	  6000000	       200.0 ns/op	 500.00 MB/s	   5000000 rows/s	     112 B/op	       1 allocs/op
+--- BENCH: BenchmarkSomething-2
+    x_test.go:1: not a result line 12 34
+ok  	github.com/redoflow/redoflow/logminer	12.1s
+`
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestParseBenchAndRuns(t *testing.T) {
+	rs := ParseBench(cannedParse)
+	if len(rs) != 10 {
+		t.Fatalf("%d results, want 10: %+v", len(rs), rs)
+	}
+	if rs[0].Name != "BenchmarkParseRedoDecode" || rs[0].N != 1000000 || rs[0].Metrics["rows/s"] != 880000 || rs[0].Metrics["allocs/op"] != 4 {
+		t.Fatalf("first result %+v", rs[0])
+	}
+	runs := Runs(rs)
+	if len(runs) != 2 {
+		t.Fatalf("%d runs, want 2", len(runs))
+	}
+	// Medians of two runs are means: (1300+900)/2.
+	if got := MedianMetric(runs, "BenchmarkParserReuse", "MB/s"); !near(got, 1100) {
+		t.Errorf("median parser MB/s %v, want 1100", got)
+	}
+	// Ratios are per run, then the median: 1300/1000=1.3 and 900/500=1.8 give 1.55,
+	// not the ratio of medians 1100/750.
+	if got := MedianRatio(runs, "BenchmarkParserReuse", "BenchmarkCSVEquivalentLine", "MB/s"); !near(got, 1.55) {
+		t.Errorf("parser/csv line ratio %v, want 1.55", got)
+	}
+	s := parseSection(runs)
+	if !near(s.LiteralVsSame, (435.0/2000+400.0/1000)/2) || !near(s.ParserVsLine, 1.55) || s.Runs != 2 {
+		t.Errorf("parse section %+v", s)
+	}
+}
+
+func TestSubBenchmarksAndCount(t *testing.T) {
+	out := `BenchmarkSnapshot/slots=1-2         	       1	5000000000 ns/op	    400000 rows/s
+BenchmarkSnapshot/slots=2-2         	       1	3000000000 ns/op	    700000 rows/s
+BenchmarkSnapshot/slots=4-2         	       1	3100000000 ns/op	    650000 rows/s
+BenchmarkSnapshot/slots=1-2         	       1	5000000000 ns/op	    300000 rows/s
+BenchmarkSnapshot/slots=2-2         	       1	3000000000 ns/op	    600000 rows/s
+BenchmarkSnapshot/slots=4-2         	       1	3100000000 ns/op	    640000 rows/s
+BenchmarkSnapshot/slots=1-2         	       1	5000000000 ns/op	    350000 rows/s
+BenchmarkSnapshot/slots=2-2         	       1	3000000000 ns/op	    900000 rows/s
+BenchmarkSnapshot/slots=4-2         	       1	3100000000 ns/op	    660000 rows/s
+`
+	runs := Runs(ParseBench(out))
+	if len(runs) != 3 {
+		t.Fatalf("%d runs, want 3", len(runs))
+	}
+	for name, want := range map[string]float64{"BenchmarkSnapshot/slots=1": 350000, "BenchmarkSnapshot/slots=2": 700000, "BenchmarkSnapshot/slots=4": 650000} {
+		if got := MedianMetric(runs, name, "rows/s"); got != want {
+			t.Errorf("%s median %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := Median(c.in); got != c.want {
+			t.Errorf("Median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseFailover(t *testing.T) {
+	out := "failover run 1/3: SIGTERM 812ms, SIGKILL 7.1s\nnoise\nfailover run 2/3: SIGTERM 1.204s, SIGKILL 6.9s\n" +
+		"failover run 3/3: SIGTERM 640ms, SIGKILL 8.25s\n"
+	term, kill, err := ParseFailover(out)
+	if err != nil || len(term) != 3 || len(kill) != 3 {
+		t.Fatalf("%v %v %v", term, kill, err)
+	}
+	lo, med, hi := MinMedMax(kill)
+	if !near(lo, 6.9) || !near(med, 7.1) || !near(hi, 8.25) {
+		t.Errorf("kill min/median/max %v %v %v", lo, med, hi)
+	}
+	if term[1] != 1204*time.Millisecond {
+		t.Errorf("term %v", term)
+	}
+}
+
+func TestParseFootprint(t *testing.T) {
+	out := `== binaries (CGO_ENABLED=0 -trimpath -tags timetzdata -ldflags '-s -w')
+coordinator    27600000 bytes     7900000 bytes gzip -9
+redoflow       22700000 bytes     6100000 bytes gzip -9
+worker         27400000 bytes     7800000 bytes gzip -9
+== coordinator: start to REST answering
+64 ms
+== after 30s running the job at 200 changes/s
+coordinator (leader)     14.2 MiB RSS
+coordinator (standby)    13.4 MiB RSS
+worker 1                 21.2 MiB RSS
+worker 2                 13.5 MiB RSS
+worker 3                 13.6 MiB RSS
+zookeeper (JVM)          60.0 MiB RSS
+`
+	fp, err := ParseFootprint(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.ReadyMS != 64 || fp.Binaries["worker"] != [2]int64{27400000, 7800000} || fp.RSSMiB["coordinator (standby)"] != 13.4 || len(fp.RSSMiB) != 6 {
+		t.Fatalf("%+v", fp)
+	}
+	s := footprintSection([]Footprint{fp, fp})
+	if s.IdleCoordinator != 13.4 || s.BusyWorker != 21.2 || s.ReadyMS != 64 || !near(s.TotalMB, 77.7) {
+		t.Errorf("%+v", s)
+	}
+	if _, err := ParseFootprint(strings.Replace(out, "64 ms", "", 1)); err == nil {
+		t.Error("output without the start time parsed without error")
+	}
+}
+
+func TestParseTxRSS(t *testing.T) {
+	out := "    rss_test.go:154: 1000000-row transaction over go-ora: 5.7s (174231 changes/s); RSS before 13 MiB, peak RSS while reading 268 MiB\n"
+	r, err := ParseTxRSS(out)
+	if err != nil || r.Rows != 1e6 || r.PeakMiB != 268 || r.ChangesPerSec != 174231 || r.BeforeMiB != 13 {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+func TestGoals(t *testing.T) {
+	r := &Report{Machine: Machine{Cores: 2}}
+	r.Parse.LiteralVsSame, r.Parse.ParserVsLine = 0.4, 1.3
+	r.E2E = []E2ERow{{Checkpoint: "10s", ChangesPerSec: 300000}, {Checkpoint: "1s", ChangesPerSec: 150000}}
+	r.Footprint.IdleCoordinator, r.Footprint.ReadyMS = 13, 70
+	r.Failover.Kill = DurRow{N: 2, Max: 9.5}
+	r.Failover.Term = DurRow{N: 2, Max: 2.5}
+	r.computeGoals()
+	want := []bool{false, true, false, true, true, true, false}
+	for i, g := range r.Goals {
+		if g.Met != want[i] {
+			t.Errorf("goal %q measured %s: met %v, want %v", g.Goal, g.Measured, g.Met, want[i])
+		}
+	}
+}
