@@ -26,38 +26,40 @@ import (
 var docTemplate string
 
 type options struct {
-	out                         string
-	runs                        int // interleaved runs of the micro-benchmarks
-	snapshotRows, snapshotCount int
-	e2eChanges, e2eCount        int
-	latencySeconds, latencyRate int
-	failoverRuns                int
-	footprintRuns, settle       int
-	rssRows                     int
-	diskMiB                     int
-	quick                       bool
+	Out                         string
+	Runs                        int // interleaved runs of the micro-benchmarks
+	SnapshotRows, SnapshotCount int
+	E2EChanges, E2ECount        int
+	E2ELongChanges              int
+	LatencySeconds, LatencyRate int
+	FailoverRuns                int
+	FootprintRuns, Settle       int
+	RSSRows                     int
+	DiskMiB                     int
+	Quick                       bool
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "the document to write")
-	flag.IntVar(&o.runs, "runs", 6, "interleaved runs of the parsing and sink micro-benchmarks")
-	flag.IntVar(&o.snapshotRows, "snapshot-rows", 2_000_000, "rows of the snapshot benchmark's table")
-	flag.IntVar(&o.snapshotCount, "snapshot-count", 3, "runs of the snapshot benchmark")
-	flag.IntVar(&o.e2eChanges, "e2e-changes", 200_000, "committed changes per end-to-end run")
-	flag.IntVar(&o.e2eCount, "e2e-count", 3, "runs of each end-to-end benchmark")
-	flag.IntVar(&o.latencySeconds, "latency-seconds", 20, "length of each latency run")
-	flag.IntVar(&o.latencyRate, "latency-rate", 10_000, "committed changes/s of the latency runs")
-	flag.IntVar(&o.failoverRuns, "failover-runs", 10, "leader stops of each kind")
-	flag.IntVar(&o.footprintRuns, "footprint-runs", 2, "runs of scripts/measure-footprint.sh")
-	flag.IntVar(&o.settle, "settle", 30, "seconds the footprint topology runs before RSS is read")
-	flag.IntVar(&o.rssRows, "rss-rows", 1_000_000, "rows of the large transaction whose peak RSS is measured")
-	flag.IntVar(&o.diskMiB, "disk-mib", 512, "MiB written per run of the disk's sequential write test")
-	flag.BoolVar(&o.quick, "quick", false, "a reduced run (few and small runs), marked as such in the document")
+	flag.StringVar(&o.Out, "out", "docs/benchmarks.md", "the document to write")
+	flag.IntVar(&o.Runs, "runs", 6, "interleaved runs of the parsing and sink micro-benchmarks")
+	flag.IntVar(&o.SnapshotRows, "snapshot-rows", 2_000_000, "rows of the snapshot benchmark's table")
+	flag.IntVar(&o.SnapshotCount, "snapshot-count", 3, "runs of the snapshot benchmark")
+	flag.IntVar(&o.E2EChanges, "e2e-changes", 200_000, "committed changes per end-to-end run")
+	flag.IntVar(&o.E2ECount, "e2e-count", 3, "runs of each end-to-end benchmark")
+	flag.IntVar(&o.E2ELongChanges, "e2e-long-changes", 1_000_000, "committed changes per run of the longer end-to-end runs (0: none)")
+	flag.IntVar(&o.LatencySeconds, "latency-seconds", 20, "length of each latency run")
+	flag.IntVar(&o.LatencyRate, "latency-rate", 10_000, "committed changes/s of the latency runs")
+	flag.IntVar(&o.FailoverRuns, "failover-runs", 10, "leader stops of each kind")
+	flag.IntVar(&o.FootprintRuns, "footprint-runs", 2, "runs of scripts/measure-footprint.sh")
+	flag.IntVar(&o.Settle, "settle", 30, "seconds the footprint topology runs before RSS is read")
+	flag.IntVar(&o.RSSRows, "rss-rows", 1_000_000, "rows of the large transaction whose peak RSS is measured")
+	flag.IntVar(&o.DiskMiB, "disk-mib", 512, "MiB written per run of the disk's sequential write test")
+	flag.BoolVar(&o.Quick, "quick", false, "a reduced run (few and small runs), marked as such in the document")
 	flag.Parse()
-	if o.quick {
-		o.runs, o.snapshotRows, o.snapshotCount, o.e2eChanges, o.e2eCount = 2, 200_000, 1, 50_000, 1
-		o.latencySeconds, o.failoverRuns, o.footprintRuns, o.settle, o.rssRows, o.diskMiB = 8, 2, 1, 5, 200_000, 128
+	if o.Quick {
+		o.Runs, o.SnapshotRows, o.SnapshotCount, o.E2EChanges, o.E2ECount, o.E2ELongChanges = 2, 200_000, 1, 50_000, 1, 200_000
+		o.LatencySeconds, o.FailoverRuns, o.FootprintRuns, o.Settle, o.RSSRows, o.DiskMiB = 8, 2, 1, 5, 200_000, 128
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
@@ -102,10 +104,10 @@ func run(o options) error {
 	if err := t.Execute(&buf, r); err != nil {
 		return err
 	}
-	if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(o.Out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("\nbenchreport: wrote %s after %s\n", o.out, r.Elapsed)
+	fmt.Printf("\nbenchreport: wrote %s after %s\n", o.Out, r.Elapsed)
 	return nil
 }
 
@@ -192,8 +194,8 @@ func micro(r *Report, tmp string) error {
 		return err
 	}
 	var parse, sink []Result
-	for i := range r.Opts.runs {
-		fmt.Printf("-- interleaved run %d/%d\n", i+1, r.Opts.runs)
+	for i := range r.Opts.Runs {
+		fmt.Printf("-- interleaved run %d/%d\n", i+1, r.Opts.Runs)
 		out, err := shIn(pkgDir("./logminer"), lm, "-test.run", "^$", "-test.benchmem", "-test.benchtime", "1s",
 			"-test.bench", ParseBenchRegexp)
 		if err != nil {
@@ -241,7 +243,7 @@ func disk(r *Report, _ string) error {
 			return err
 		}
 		start := time.Now()
-		for range r.Opts.diskMiB {
+		for range r.Opts.DiskMiB {
 			if _, err := f.Write(block); err != nil {
 				f.Close()
 				os.Remove(f.Name())
@@ -255,8 +257,8 @@ func disk(r *Report, _ string) error {
 		if err != nil {
 			return err
 		}
-		mbs := float64(r.Opts.diskMiB<<20) / 1e6 / el.Seconds()
-		fmt.Printf("disk run %d: %d MiB + fsync in %v: %.0f MB/s\n", i+1, r.Opts.diskMiB, el.Round(time.Millisecond), mbs)
+		mbs := float64(r.Opts.DiskMiB<<20) / 1e6 / el.Seconds()
+		fmt.Printf("disk run %d: %d MiB + fsync in %v: %.0f MB/s\n", i+1, r.Opts.DiskMiB, el.Round(time.Millisecond), mbs)
 		xs = append(xs, mbs)
 	}
 	r.Sink.DiskMBs = Median(xs)
@@ -274,7 +276,7 @@ func reader(r *Report, _ string) error {
 }
 
 func txRSS(r *Report, _ string) error {
-	out, err := sh([]string{fmt.Sprintf("REDOFLOW_RSS_ROWS=%d", r.Opts.rssRows)},
+	out, err := sh([]string{fmt.Sprintf("REDOFLOW_RSS_ROWS=%d", r.Opts.RSSRows)},
 		"go", "test", "-count=1", "-run", "TestLargeTransactionRSS", "-v", "-timeout", "20m", "./logminer/")
 	if err != nil {
 		return err
@@ -284,9 +286,9 @@ func txRSS(r *Report, _ string) error {
 }
 
 func snapshotBench(r *Report, _ string) error {
-	out, err := sh([]string{fmt.Sprintf("SNAPSHOT_BENCH_ROWS=%d", r.Opts.snapshotRows)},
+	out, err := sh([]string{fmt.Sprintf("SNAPSHOT_BENCH_ROWS=%d", r.Opts.SnapshotRows)},
 		"go", "test", "-run", "^$", "-bench", "BenchmarkSnapshot", "-benchtime", "1x",
-		"-count", fmt.Sprint(r.Opts.snapshotCount), "-timeout", "30m", "./snapshot/")
+		"-count", fmt.Sprint(r.Opts.SnapshotCount), "-timeout", "30m", "./snapshot/")
 	if err != nil {
 		return err
 	}
@@ -305,32 +307,47 @@ func snapshotBench(r *Report, _ string) error {
 
 func endToEnd(r *Report, _ string) error {
 	out, err := sh([]string{
-		fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.e2eChanges),
-		fmt.Sprintf("E2E_LATENCY_SECONDS=%d", r.Opts.latencySeconds),
-		fmt.Sprintf("E2E_LATENCY_RATE=%d", r.Opts.latencyRate),
+		fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.E2EChanges),
+		fmt.Sprintf("E2E_LATENCY_SECONDS=%d", r.Opts.LatencySeconds),
+		fmt.Sprintf("E2E_LATENCY_RATE=%d", r.Opts.LatencyRate),
 	}, "go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd|BenchmarkLatency", "-benchtime", "1x",
-		"-count", fmt.Sprint(r.Opts.e2eCount), "-timeout", "40m", "./internal/e2e/")
+		"-count", fmt.Sprint(r.Opts.E2ECount), "-timeout", "40m", "./internal/e2e/")
 	if err != nil {
 		return err
 	}
 	runs := Runs(ParseBench(out))
-	for _, c := range []string{"10s", "1s"} {
-		name := "BenchmarkEndToEnd/checkpoint=" + c
-		r.E2E = append(r.E2E, E2ERow{Checkpoint: c,
-			ChangesPerSec: MedianMetric(runs, name, "changes/s"),
-			CPUPerMillion: MedianMetric(runs, name, "cpu-s/Mchanges")})
-	}
+	addE2E(r, runs, r.Opts.E2EChanges)
 	r.Latency = LatencyRow{
 		P50: MedianMetric(runs, "BenchmarkLatency", "p50-ms"),
 		P99: MedianMetric(runs, "BenchmarkLatency", "p99-ms"),
 		Max: MedianMetric(runs, "BenchmarkLatency", "max-ms"),
 	}
+	if r.Opts.E2ELongChanges == 0 {
+		return nil
+	}
+	// Longer runs, so that several 1 s checkpoints happen during each.
+	out, err = sh([]string{fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.E2ELongChanges)},
+		"go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd", "-benchtime", "1x",
+		"-count", fmt.Sprint(r.Opts.E2ECount), "-timeout", "40m", "./internal/e2e/")
+	if err != nil {
+		return err
+	}
+	addE2E(r, Runs(ParseBench(out)), r.Opts.E2ELongChanges)
 	return nil
+}
+
+func addE2E(r *Report, runs []map[string]Result, changes int) {
+	for _, c := range []string{"10s", "1s"} {
+		name := "BenchmarkEndToEnd/checkpoint=" + c
+		r.E2E = append(r.E2E, E2ERow{Checkpoint: c, Changes: changes,
+			ChangesPerSec: MedianMetric(runs, name, "changes/s"),
+			CPUPerMillion: MedianMetric(runs, name, "cpu-s/Mchanges")})
+	}
 }
 
 func failover(r *Report, _ string) error {
 	out, err := sh(nil, "go", "test", "-run", "^$", "-bench", "Failover", "-benchtime",
-		fmt.Sprintf("%dx", r.Opts.failoverRuns), "-timeout", "30m", "./cmd/coordinator/")
+		fmt.Sprintf("%dx", r.Opts.FailoverRuns), "-timeout", "30m", "./cmd/coordinator/")
 	if err != nil {
 		return err
 	}
@@ -356,9 +373,9 @@ func durRow(d []time.Duration) DurRow {
 
 func footprint(r *Report, _ string) error {
 	var fps []Footprint
-	for i := range r.Opts.footprintRuns {
-		fmt.Printf("-- footprint run %d/%d\n", i+1, r.Opts.footprintRuns)
-		out, err := sh([]string{fmt.Sprintf("SETTLE=%d", r.Opts.settle)}, "scripts/measure-footprint.sh")
+	for i := range r.Opts.FootprintRuns {
+		fmt.Printf("-- footprint run %d/%d\n", i+1, r.Opts.FootprintRuns)
+		out, err := sh([]string{fmt.Sprintf("SETTLE=%d", r.Opts.Settle)}, "scripts/measure-footprint.sh")
 		if err != nil {
 			return err
 		}

@@ -118,13 +118,25 @@ func MedianRatio(runs []map[string]Result, num, den, unit string) float64 {
 	return Median(xs)
 }
 
-var failoverLine = regexp.MustCompile(`failover run \d+/\d+: SIGTERM (\S+), SIGKILL (\S+)`)
+var failoverLine = regexp.MustCompile(`failover run \d+/(\d+): SIGTERM (\S+), SIGKILL (\S+)`)
 
-// ParseFailover reads the per-run lines BenchmarkFailover prints.
+// ParseFailover reads the per-run lines BenchmarkFailover prints, keeping
+// only the round of the largest b.N: go test first runs every benchmark
+// with b.N = 1, whose lines ("failover run 1/1") also appear.
 func ParseFailover(out string) (term, kill []time.Duration, err error) {
-	for _, m := range failoverLine.FindAllStringSubmatch(out, -1) {
-		t, err1 := time.ParseDuration(m[1])
-		k, err2 := time.ParseDuration(m[2])
+	ms := failoverLine.FindAllStringSubmatch(out, -1)
+	total := ""
+	for _, m := range ms {
+		if len(m[1]) > len(total) || (len(m[1]) == len(total) && m[1] > total) {
+			total = m[1]
+		}
+	}
+	for _, m := range ms {
+		if m[1] != total {
+			continue
+		}
+		t, err1 := time.ParseDuration(m[2])
+		k, err2 := time.ParseDuration(m[3])
 		if err1 != nil || err2 != nil {
 			return nil, nil, fmt.Errorf("failover line %q: %v %v", m[0], err1, err2)
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 )
 
@@ -92,7 +93,8 @@ func TestMedian(t *testing.T) {
 }
 
 func TestParseFailover(t *testing.T) {
-	out := "failover run 1/3: SIGTERM 812ms, SIGKILL 7.1s\nnoise\nfailover run 2/3: SIGTERM 1.204s, SIGKILL 6.9s\n" +
+	out := "failover run 1/1: SIGTERM 100ms, SIGKILL 30s\n" +
+		"failover run 1/3: SIGTERM 812ms, SIGKILL 7.1s\nnoise\nfailover run 2/3: SIGTERM 1.204s, SIGKILL 6.9s\n" +
 		"failover run 3/3: SIGTERM 640ms, SIGKILL 8.25s\n"
 	term, kill, err := ParseFailover(out)
 	if err != nil || len(term) != 3 || len(kill) != 3 {
@@ -149,7 +151,8 @@ func TestParseTxRSS(t *testing.T) {
 func TestGoals(t *testing.T) {
 	r := &Report{Machine: Machine{Cores: 2}}
 	r.Parse.LiteralVsSame, r.Parse.ParserVsLine = 0.4, 1.3
-	r.E2E = []E2ERow{{Checkpoint: "10s", ChangesPerSec: 300000}, {Checkpoint: "1s", ChangesPerSec: 150000}}
+	r.E2E = []E2ERow{{Checkpoint: "10s", ChangesPerSec: 300000, Changes: 200000}, {Checkpoint: "1s", ChangesPerSec: 250000, Changes: 200000},
+		{Checkpoint: "10s", ChangesPerSec: 160000, Changes: 1000000}, {Checkpoint: "1s", ChangesPerSec: 150000, Changes: 1000000}}
 	r.Footprint.IdleCoordinator, r.Footprint.ReadyMS = 13, 70
 	r.Failover.Kill = DurRow{N: 2, Max: 9.5}
 	r.Failover.Term = DurRow{N: 2, Max: 2.5}
@@ -158,6 +161,29 @@ func TestGoals(t *testing.T) {
 	for i, g := range r.Goals {
 		if g.Met != want[i] {
 			t.Errorf("goal %q measured %s: met %v, want %v", g.Goal, g.Measured, g.Met, want[i])
+		}
+	}
+}
+
+// TestTemplateRenders: the document renders from a report and carries its
+// figures (a template error would otherwise show only after a full run).
+func TestTemplateRenders(t *testing.T) {
+	r := &Report{Machine: Machine{Cores: 2, CPU: "AMD EPYC"}, Opts: options{Quick: true, E2ELongChanges: 1000000}}
+	r.E2E = []E2ERow{{Checkpoint: "1s", Changes: 1000000, ChangesPerSec: 123456}}
+	r.Latency = LatencyRow{P50: 770, P99: 1384}
+	r.Footprint = footprintSection(nil)
+	r.computeGoals()
+	tmpl, err := template.New("doc").Funcs(funcs).Parse(docTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := tmpl.Execute(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Reduced run", "123,456 changes/s over 1,000,000 changes", "p50 770 ms, p99 1,384 ms", "AMD EPYC, 2 cores"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the document lacks %q", want)
 		}
 	}
 }

@@ -62,13 +62,20 @@ var parseRows = []struct{ name, label string }{
 	{literal, "`ParseRedo` + `DecodeLiteral` by type name"},
 }
 
+// benchRow takes the medians of one benchmark; every benchmark here does one
+// row (statement, CSV record, CSV row written) per op, so rows/s is 1e9/ns
+// where the benchmark does not report it.
 func benchRow(runs []map[string]Result, name, label string) BenchRow {
-	return BenchRow{Label: label,
+	r := BenchRow{Label: label,
 		MBs:     MedianMetric(runs, name, "MB/s"),
 		NsOp:    MedianMetric(runs, name, "ns/op"),
 		Allocs:  MedianMetric(runs, name, "allocs/op"),
 		RowsSec: MedianMetric(runs, name, "rows/s"),
 	}
+	if r.RowsSec == 0 && r.NsOp > 0 {
+		r.RowsSec = 1e9 / r.NsOp
+	}
+	return r
 }
 
 func parseSection(runs []map[string]Result) ParseSection {
@@ -108,6 +115,7 @@ type SnapshotRow struct {
 
 type E2ERow struct {
 	Checkpoint                   string
+	Changes                      int // committed changes per run
 	ChangesPerSec, CPUPerMillion float64
 }
 
@@ -201,10 +209,17 @@ type Goal struct {
 }
 
 func (r *Report) computeGoals() {
+	// The goal is judged on the longest runs with 1 s checkpoints: in a run
+	// shorter than a few seconds a 1 s checkpoint hardly happens.
 	var e2e1s float64
+	var longest int
+	var all []string
 	for _, e := range r.E2E {
 		if e.Checkpoint == "1s" {
-			e2e1s = e.ChangesPerSec
+			all = append(all, fmt.Sprintf("%s changes/s over %s changes", group(fmt.Sprintf("%.0f", e.ChangesPerSec)), group(fmt.Sprint(e.Changes))))
+			if e.Changes >= longest {
+				e2e1s, longest = e.ChangesPerSec, e.Changes
+			}
 		}
 	}
 	r.Goals = []Goal{
@@ -213,7 +228,7 @@ func (r *Report) computeGoals() {
 		{"parsing alone (`Parser.Parse`) ≥ 1× `encoding/csv` bytes/s on the equivalent CSV line",
 			fmt.Sprintf("%.2f×", r.Parse.ParserVsLine), r.Parse.ParserVsLine >= 1},
 		{"end to end ≥ 200k changes/s on 2 cores with 1 s checkpoints",
-			fmt.Sprintf("%.0f changes/s on %d cores", e2e1s, r.Machine.Cores), e2e1s >= 200_000},
+			fmt.Sprintf("%s on %d cores (judged on the longest runs)", strings.Join(all, "; "), r.Machine.Cores), e2e1s >= 200_000},
 		{"idle coordinator < 30 MiB RSS",
 			fmt.Sprintf("%.1f MiB (standby)", r.Footprint.IdleCoordinator), r.Footprint.IdleCoordinator > 0 && r.Footprint.IdleCoordinator < 30},
 		{"start to REST ready < 200 ms",
@@ -226,9 +241,10 @@ func (r *Report) computeGoals() {
 }
 
 var funcs = template.FuncMap{
-	"f0": func(v float64) string { return group(fmt.Sprintf("%.0f", v)) },
-	"f1": func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"f2": func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"f0":    func(v float64) string { return group(fmt.Sprintf("%.0f", v)) },
+	"f1":    func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"float": func(n int) float64 { return float64(n) },
+	"f2":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"met": func(ok bool) string {
 		if ok {
 			return "met"
