@@ -29,7 +29,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
@@ -220,7 +223,27 @@ func (j *Job) Run(ctx context.Context) error {
 	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
 		return fmt.Errorf("pipeline: restore sink: %w", err)
 	}
-	err = j.cfg.Source.Run(ctx, t.pos, t)
+	// A restored position is a boundary: idle checkpoints may start there.
+	t.atBoundary = len(t.pos) > 0
+	// The source runs in this goroutine; the ticker goroutine takes
+	// checkpoints while the source is idle at a boundary and serves
+	// savepoint requests. Shutdown order: when the source returns, cancel
+	// stops the ticker, and g.Wait collects it before the final checkpoint.
+	sctx, stopSource := context.WithCancel(ctx)
+	defer stopSource()
+	t.stopSource = stopSource
+	tctx, cancel := context.WithCancel(ctx)
+	var g errgroup.Group
+	g.Go(func() error { return t.idleLoop(tctx) })
+	err = j.cfg.Source.Run(sctx, t.pos, t)
+	cancel()
+	g.Wait()
+	t.mu.Lock()
+	failed := t.failed
+	t.mu.Unlock()
+	if failed != nil {
+		return failed // an idle checkpoint failed and stopped the source
+	}
 	switch {
 	case err == nil:
 		// The source is done: publish everything.
@@ -239,8 +262,9 @@ func (j *Job) Run(ctx context.Context) error {
 	return err
 }
 
-// Savepoint asks the running job for a savepoint in dir, taken at the next
-// transaction boundary, and returns its path.
+// Savepoint asks the running job for a savepoint in dir, taken at once if
+// the source is between transactions, else at its next boundary, and
+// returns its path.
 func (j *Job) Savepoint(ctx context.Context, dir string) (string, error) {
 	done := make(chan savepointResult, 1)
 	select {
@@ -257,32 +281,98 @@ func (j *Job) Savepoint(ctx context.Context, dir string) (string, error) {
 }
 
 // task is the source's handler: it forwards changes to the sink and takes
-// checkpoints at boundaries. It runs in the source's goroutine.
+// checkpoints at boundaries. The source calls it from its goroutine; the
+// idle loop from another, so mu serializes everything that touches the
+// sink and the position.
 type task struct {
 	job    *Job
 	nextID int64
-	pos    change.Position
 	last   time.Time
+
+	mu         sync.Mutex
+	pos        change.Position
+	atBoundary bool // no change handed over since the last boundary
+	pending    *savepointReq
+	failed     error  // an idle checkpoint's failure, reported to the source
+	stopSource func() // stops the source after such a failure
 }
 
 func (t *task) Change(ctx context.Context, ev *change.Event) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failed != nil {
+		return t.failed
+	}
+	t.atBoundary = false
 	return t.job.cfg.Sink.Write(ctx, ev)
 }
 
 func (t *task) Boundary(ctx context.Context, pos change.Position) error {
-	t.pos = pos
-	select {
-	case req := <-t.job.savepoints:
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failed != nil {
+		return t.failed
+	}
+	t.pos = append(t.pos[:0:0], pos...)
+	t.atBoundary = true
+	if req := t.pending; req != nil {
+		t.pending = nil
 		path, err := t.checkpoint(ctx, req.dir)
 		req.done <- savepointResult{path, err}
 		return err
-	default:
 	}
 	if t.job.now().Sub(t.last) < t.job.cfg.CheckpointInterval {
 		return nil
 	}
 	_, err := t.checkpoint(ctx, "")
 	return err
+}
+
+// idleLoop takes the checkpoints a quiet source does not trigger (no
+// boundary comes while nothing happens, yet output waits for a checkpoint
+// to be published), and serves savepoint requests: at once when the
+// source stands at a boundary, else at its next boundary.
+func (t *task) idleLoop(ctx context.Context) error {
+	tick := time.NewTicker(max(t.job.cfg.CheckpointInterval/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			t.mu.Lock()
+			if req := t.pending; req != nil {
+				t.pending = nil
+				req.done <- savepointResult{"", ctx.Err()}
+			}
+			t.mu.Unlock()
+			return nil
+		case req := <-t.job.savepoints:
+			t.mu.Lock()
+			if t.atBoundary && t.failed == nil {
+				path, err := t.checkpoint(ctx, req.dir)
+				req.done <- savepointResult{path, err}
+				t.fail(err)
+			} else {
+				t.pending = &req
+			}
+			t.mu.Unlock()
+		case <-tick.C:
+			t.mu.Lock()
+			if t.atBoundary && t.failed == nil && t.job.now().Sub(t.last) >= t.job.cfg.CheckpointInterval {
+				_, err := t.checkpoint(ctx, "")
+				t.fail(err)
+			}
+			t.mu.Unlock()
+		}
+	}
+}
+
+// fail records an idle checkpoint's error and stops the source: the job
+// ends with it, as it would for a checkpoint taken at a boundary.
+func (t *task) fail(err error) {
+	if err != nil && t.failed == nil {
+		t.failed = err
+		t.stopSource()
+	}
 }
 
 // checkpoint takes a checkpoint, or a savepoint into savepointDir.

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
@@ -85,4 +86,61 @@ func readIDs(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// idleSource hands over one transaction, then waits, like a reader on a
+// quiet database: no boundary comes any more.
+type idleSource struct{}
+
+func (idleSource) Run(ctx context.Context, from change.Position, h change.Handler) error {
+	if len(from) == 0 || string(from) == "null" {
+		ev := change.Event{Op: change.OpCreate, Table: table, XID: "01", Row: []change.Value{{Text: "1"}, {Text: "quiet"}}}
+		if err := h.Change(ctx, &ev); err != nil {
+			return err
+		}
+		if err := h.Boundary(ctx, []byte("1")); err != nil {
+			return err
+		}
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestQuietSourceIsPublished: after a burst the source goes quiet (no
+// boundary comes); the output is still published by checkpoints taken at
+// the last boundary, and a savepoint is still taken.
+func TestQuietSourceIsPublished(t *testing.T) {
+	dir := t.TempDir()
+	cfg := csv.DefaultConfig()
+	cfg.Dir, cfg.Task, cfg.RollAge = filepath.Join(dir, "out"), "0", 50*time.Millisecond
+	s, err := csv.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := pipeline.New(pipeline.Config{JobID: "quiet", Source: idleSource{}, Sink: pipeline.CSVSink{S: s},
+		CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var g errgroup.Group
+	g.Go(func() error { return j.Run(ctx) })
+	for len(readIDs(t, filepath.Join(dir, "out", "S.T"))) == 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the quiet source's change was never published")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	path, err := j.Savepoint(ctx, filepath.Join(dir, "sp"))
+	if err != nil {
+		t.Fatalf("savepoint of a quiet job: %v", err)
+	}
+	if m, err := checkpoint.Load(path); err != nil || string(m.Source) != "1" {
+		t.Fatalf("savepoint %s: %+v, %v", path, m, err)
+	}
+	cancel()
+	if err := g.Wait(); err != context.Canceled && err != context.DeadlineExceeded {
+		t.Fatalf("job ended with %v", err)
+	}
 }
