@@ -22,6 +22,7 @@ import (
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/wire"
+	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/rest"
 )
 
@@ -78,6 +79,8 @@ type leader struct {
 	restarts   int
 	failedAt   time.Time
 	latest     pointer
+	phase      string               // of the latest checkpoint's position
+	snapshot   []rest.SnapshotTable // its snapshot chunks, while the snapshot runs
 	stats      ckptStats
 	savepoints map[string]*savepointOp
 }
@@ -463,6 +466,12 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		info.Status, info.NumAckSubtasks = "COMPLETED", 1
 		ld.stats.completed++
 		ld.latest = pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
+		if phase, tables, err := jobspec.PhaseProgress(req.Metadata.Source); err == nil {
+			ld.phase, ld.snapshot = phase, nil
+			for _, t := range tables {
+				ld.snapshot = append(ld.snapshot, rest.SnapshotTable{Table: t.Table, ChunksDone: t.ChunksDone, ChunksTotal: t.ChunksTotal})
+			}
+		}
 		ld.stats.history = append([]rest.CheckpointInfo{info}, ld.stats.history...)
 		if len(ld.stats.history) > 10 {
 			ld.stats.history = ld.stats.history[:10]
@@ -703,6 +712,7 @@ func (b backend) Job(_ context.Context, id string) (rest.JobDetail, error) {
 		Vertices: []rest.Vertex{{ID: "0", Name: "LogMiner source -> CSV sink", Parallelism: 1, Status: vstate,
 			StartTime: o.StartTime, EndTime: o.EndTime, Duration: o.Duration, TaskManager: ld.worker}},
 		StatusCounts: map[string]int{vstate: 1}, Restarts: ld.restarts,
+		Phase: ld.phase, Snapshot: slices.Clone(ld.snapshot),
 	}, nil
 }
 

@@ -49,10 +49,29 @@ type Options struct {
 // Job is a built job: the pipeline and what reports on it.
 type Job struct {
 	*pipeline.Job
-	Stats *Stats
-	db    *sql.DB
-	ownDB bool
-	snap  *snapshot.Reader
+	Stats  *Stats
+	db     *sql.DB
+	ownDB  bool
+	snap   *snapshot.Reader
+	reader *logminer.Reader
+}
+
+// StreamLag returns how far the stream is behind the database, in SCNs
+// (CURRENT_SCN minus the last SCN mined; 0 before streaming starts), and
+// the transactions the reader buffers.
+func (j *Job) StreamLag(ctx context.Context) (lagSCN uint64, openTxns int, err error) {
+	mined := j.reader.MinedSCN()
+	if mined == 0 {
+		return 0, 0, nil
+	}
+	var cur uint64
+	if err := j.db.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&cur); err != nil {
+		return 0, 0, fmt.Errorf("jobspec: read CURRENT_SCN: %w", err)
+	}
+	if cur > mined {
+		lagSCN = cur - mined
+	}
+	return lagSCN, j.reader.OpenTransactions(), nil
 }
 
 // Close closes the database if the job opened it.
@@ -106,6 +125,7 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 		j.Close()
 		return nil, err
 	}
+	j.reader = reader
 	sc := snapshot.DefaultConfig()
 	sc.Tables, sc.ChunkSize, sc.Parallelism, sc.Logger = cfg.Tables, cfg.Scan.ChunkSize, cfg.Parallelism, log
 	if j.snap, err = snapshot.New(j.db, sc); err != nil {
@@ -439,4 +459,32 @@ func (w *wrap) Boundary(ctx context.Context, pos change.Position) error {
 		return errDrained
 	}
 	return nil
+}
+
+// ChunkProgress is one table's snapshot chunks as a position records them.
+type ChunkProgress struct {
+	Table       string
+	ChunksDone  int
+	ChunksTotal int
+}
+
+// PhaseProgress reads a job's position as its checkpoints store it: the
+// phase, and during the snapshot each table's chunks done and total. The
+// coordinator reports it in the REST job details.
+func PhaseProgress(pos []byte) (phase string, tables []ChunkProgress, err error) {
+	var p position
+	if err := json.Unmarshal(pos, &p); err != nil {
+		return "", nil, fmt.Errorf("jobspec: position: %w", err)
+	}
+	if p.Phase != PhaseSnapshot {
+		return p.Phase, nil, nil
+	}
+	plan, err := snapshot.DecodePosition(change.Position(p.Snapshot))
+	if err != nil {
+		return "", nil, err
+	}
+	for _, t := range plan.Tables {
+		tables = append(tables, ChunkProgress{Table: t.Table, ChunksDone: len(t.Done), ChunksTotal: t.Chunks()})
+	}
+	return p.Phase, tables, nil
 }

@@ -230,3 +230,65 @@ func TestDrainWhenStopKnownLate(t *testing.T) {
 		t.Fatalf("captured %d inserts, %d updates, %d deletes; want 100, 50, 10", len(got["c"]), len(got["u"]), len(got["d"]))
 	}
 }
+
+// TestStreamLagAndOpenTransactions: the reader's open transactions and the
+// lag in SCN, which the worker turns into metrics, follow the database.
+func TestStreamLagAndOpenTransactions(t *testing.T) {
+	f := newModeFixture(t)
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Database.Schema, cfg.Tables = "S", []string{"S.T"}
+	cfg.OutputPath, cfg.CheckpointDir, cfg.SavepointDir = filepath.Join(dir, "out"), filepath.Join(dir, "chk"), filepath.Join(dir, "sp")
+	cfg.CheckpointInterval, cfg.Scan.StartupMode = time.Second, config.StartupLatestOffset
+	job, err := jobspec.Build(cfg, jobspec.Options{DB: f.sqldb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var g errgroup.Group
+	g.Go(func() error { return job.Run(ctx) })
+	waitFor := func(what string, ok func(lag uint64, open int) bool) {
+		t.Helper()
+		for {
+			lag, open, err := job.StreamLag(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(lag, open) {
+				return
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("never %s (lag %d, open %d)", what, lag, open)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	tx := f.db.Begin("S")
+	if _, err := tx.Insert(f.tbl, int64(500), "open"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("saw the open transaction", func(_ uint64, open int) bool { return open == 1 })
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("saw it end", func(_ uint64, open int) bool { return open == 0 })
+	waitFor("caught up", func(lag uint64, _ int) bool { return lag <= 1 })
+	cancel()
+	g.Wait()
+}
+
+func TestPhaseProgress(t *testing.T) {
+	snap := `{"phase":"snapshot","snapshot":{"scn":10,"oldest_open_scn":10,"tables":[{"table":"S.T","key":["ID"],"bounds":[["5"],["9"]],"done":[0,2]}]}}`
+	phase, tables, err := jobspec.PhaseProgress([]byte(snap))
+	if err != nil || phase != "snapshot" || len(tables) != 1 || tables[0] != (jobspec.ChunkProgress{Table: "S.T", ChunksDone: 2, ChunksTotal: 3}) {
+		t.Fatalf("PhaseProgress = %q %+v %v", phase, tables, err)
+	}
+	phase, tables, err = jobspec.PhaseProgress([]byte(`{"phase":"stream","stream":{"v":1}}`))
+	if err != nil || phase != "stream" || tables != nil {
+		t.Fatalf("stream: %q %+v %v", phase, tables, err)
+	}
+	if _, _, err := jobspec.PhaseProgress([]byte(`{`)); err == nil {
+		t.Fatal("a broken position must be an error")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redoflow/redoflow/change"
@@ -181,7 +182,20 @@ type Reader struct {
 	cfg ReaderConfig
 	log *slog.Logger
 	dl  *deadLetters
+
+	// Gauges for metrics, written at the end of each mining window.
+	minedSCN atomic.Uint64 // the last SCN mined
+	openTxns atomic.Int64  // transactions buffered, not ended yet
 }
+
+// MinedSCN is the last SCN the reader has mined (0 before the first
+// window); the database's current SCN minus it is the lag in SCN. Safe
+// from any goroutine.
+func (r *Reader) MinedSCN() uint64 { return r.minedSCN.Load() }
+
+// OpenTransactions is the number of transactions the reader buffers, seen
+// started but not ended, as of the last window. Safe from any goroutine.
+func (r *Reader) OpenTransactions() int { return int(r.openTxns.Load()) }
 
 // NewReader checks cfg and returns a Reader on db. db is typically go-ora
 // opened with GoOraDSN; the Reader takes one connection from it per
@@ -397,6 +411,8 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 		st.inCSF = false
 		st.mineFrom = to + 1
 		st.progressed = true
+		r.minedSCN.Store(to)
+		r.openTxns.Store(int64(len(st.txns)))
 		st.pos.restart = st.restartSCN(to + 1)
 		if err := st.boundary(ctx); err != nil {
 			return err

@@ -23,6 +23,11 @@ type Metrics struct {
 	SlotsFree            prometheus.Gauge
 	Restarts             prometheus.Counter
 	TasksRunning         prometheus.Gauge
+	// The initial snapshot's progress, per table (SCHEMA.TABLE).
+	SnapshotRowsRead      *prometheus.GaugeVec
+	SnapshotRowsEstimated *prometheus.GaugeVec
+	SnapshotChunksDone    *prometheus.GaugeVec
+	SnapshotChunksTotal   *prometheus.GaugeVec
 }
 
 // New creates the metrics and registers them on reg.
@@ -42,9 +47,18 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		SlotsFree:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_slots_free", Help: "Task slots without a task."}),
 		Restarts:             prometheus.NewCounter(prometheus.CounterOpts{Name: "redoflow_restarts_total", Help: "Task restarts after a failure, a lost worker or a failover."}),
 		TasksRunning:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_tasks_running", Help: "Tasks running in this process."}),
+		SnapshotRowsRead: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_rows_read",
+			Help: "Rows the initial snapshot has read and handed over, per table (rate() gives rows/s)."}, []string{"table"}),
+		SnapshotRowsEstimated: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_rows_estimated",
+			Help: "The table's row count as ALL_TABLES.NUM_ROWS estimates it."}, []string{"table"}),
+		SnapshotChunksDone: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_chunks_done",
+			Help: "Snapshot chunks read and checkpointed, per table."}, []string{"table"}),
+		SnapshotChunksTotal: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_chunks_total",
+			Help: "Snapshot chunks of the table."}, []string{"table"}),
 	}
 	for _, c := range []prometheus.Collector{m.HasLeader, m.IsLeader, m.LeaderChanges, m.CheckpointsCompleted, m.CheckpointsFailed,
-		m.CheckpointDuration, m.RecordsOut, m.LagMillis, m.LagSCN, m.OpenTransactions, m.SlotsTotal, m.SlotsFree, m.Restarts, m.TasksRunning} {
+		m.CheckpointDuration, m.RecordsOut, m.LagMillis, m.LagSCN, m.OpenTransactions, m.SlotsTotal, m.SlotsFree, m.Restarts, m.TasksRunning,
+		m.SnapshotRowsRead, m.SnapshotRowsEstimated, m.SnapshotChunksDone, m.SnapshotChunksTotal} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

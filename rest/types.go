@@ -61,6 +61,18 @@ type JobDetail struct {
 	StatusCounts map[string]int   `json:"status-counts"`
 	// Restarts counts restarts of the job's task (redoflow's addition).
 	Restarts int `json:"restarts"`
+	// Phase is "snapshot" or "stream" as of the latest checkpoint, and
+	// Snapshot the initial snapshot's chunks per table while it runs
+	// (redoflow's additions).
+	Phase    string          `json:"phase,omitempty"`
+	Snapshot []SnapshotTable `json:"snapshot,omitempty"`
+}
+
+// SnapshotTable is one table's snapshot progress in JobDetail.
+type SnapshotTable struct {
+	Table       string `json:"table"`
+	ChunksDone  int    `json:"chunks-done"`
+	ChunksTotal int    `json:"chunks-total"`
 }
 
 // CheckpointCounts is "counts" of GET /jobs/{id}/checkpoints.

@@ -49,9 +49,9 @@ func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.C
 	return statsTask{j, c.Metrics}, j.Close, nil
 }
 
-// statsTask copies the job's per-table counts and the commit time of its latest change
-// (lag in ms) into the metrics every second while it runs. The lag in SCN and the open
-// transactions are not reported by the reader yet: their gauges stay at 0.
+// statsTask copies the job's per-table counts, its lag (ms since the latest change's
+// commit; SCNs behind CURRENT_SCN), the reader's open transactions and the snapshot's
+// progress into the metrics every second while it runs.
 type statsTask struct {
 	*jobspec.Job
 	m *metrics.Metrics
@@ -73,6 +73,16 @@ func (t statsTask) Run(ctx context.Context) error {
 		last = cur
 		if lc := t.Stats.LastCommit(); !lc.IsZero() {
 			t.m.LagMillis.Set(float64(time.Since(lc).Milliseconds()))
+		}
+		if lag, open, err := t.StreamLag(ctx); err == nil {
+			t.m.LagSCN.Set(float64(lag))
+			t.m.OpenTransactions.Set(float64(open))
+		}
+		for _, p := range t.Snapshot().Tables {
+			t.m.SnapshotRowsRead.WithLabelValues(p.Table).Set(float64(p.RowsRead))
+			t.m.SnapshotRowsEstimated.WithLabelValues(p.Table).Set(float64(p.RowsTotal))
+			t.m.SnapshotChunksDone.WithLabelValues(p.Table).Set(float64(p.ChunksDone))
+			t.m.SnapshotChunksTotal.WithLabelValues(p.Table).Set(float64(p.ChunksAll))
 		}
 	}
 	// The job runs on this goroutine's child, tracked here: Run returns only after it.
