@@ -8,18 +8,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/coordinator"
 	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/scripted"
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
@@ -32,59 +30,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // waitLimit bounds waits; not a performance assertion.
 const waitLimit = 60 * time.Second
 
-// scripted is a deterministic source: transaction i has i%5+1 inserts with ids i*10+k;
-// its position is the number of transactions delivered.
-type scripted struct {
-	txns  int
-	pause time.Duration
-}
-
-var table = &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}, {Name: "V", Type: "VARCHAR2"}}}
-
-func (s scripted) Run(ctx context.Context, from change.Position, h change.Handler) error {
-	next := 0
-	if len(from) > 0 && string(from) != "null" {
-		if err := json.Unmarshal(from, &next); err != nil {
-			return err
-		}
-	}
-	ev := change.Event{Op: change.OpCreate, Table: table, Row: make([]change.Value, 2)}
-	for i := next; i < s.txns; i++ {
-		for k := range i%5 + 1 {
-			id := i*10 + k
-			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), uint64(i*10+9), fmt.Sprintf("%08x", i), k
-			ev.Row[0] = change.Value{Text: strconv.Itoa(id)}
-			ev.Row[1] = change.Value{Text: fmt.Sprintf("v%d", id)}
-			if err := h.Change(ctx, &ev); err != nil {
-				return err
-			}
-		}
-		pos, _ := json.Marshal(i + 1)
-		if err := h.Boundary(ctx, pos); err != nil {
-			return err
-		}
-		select {
-		case <-time.After(s.pause):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
 func writeTruth(t *testing.T, txns int) string {
 	dir := t.TempDir()
-	b := []byte("ID,V\n")
-	for i := range txns {
-		for k := range i%5 + 1 {
-			id := i*10 + k
-			b = fmt.Appendf(b, "%d,v%d\n", id, id)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "S.T.csv"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "_keys.json"), []byte(`{"S.T":["ID"]}`), 0o644); err != nil {
+	if err := scripted.WriteTruth(dir, txns); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -166,7 +114,7 @@ func (e *env) workerAt(name string, lw worker.LeaderWatcher, reg ha.Registry) (s
 			if err != nil {
 				return nil, nil, err
 			}
-			return scripted{txns: e.txns, pause: time.Millisecond}, pipeline.CSVSink{S: s}, nil
+			return scripted.Source{Txns: e.txns, Pause: time.Millisecond}, pipeline.CSVSink{S: s}, nil
 		}}
 	w, err := worker.New(cfg)
 	if err != nil {

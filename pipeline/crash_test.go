@@ -3,66 +3,20 @@ package pipeline_test
 import (
 	"context"
 	stdcsv "encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/internal/scripted"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
 	"github.com/redoflow/redoflow/verify"
 )
-
-// scripted is a deterministic source for the checkpoint protocol: change k
-// of transaction i is a fixed function of (i, k), its position is the
-// number of transactions handed over. The LogMiner reader has its own
-// resume tests; this one isolates the pipeline and the sink.
-type scripted struct {
-	txns  int
-	pause time.Duration // between transactions, so kills land mid-stream
-}
-
-var table = &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}, {Name: "V", Type: "VARCHAR2"}}}
-
-func (s scripted) Run(ctx context.Context, from change.Position, h change.Handler) error {
-	next := 0
-	if len(from) > 0 && string(from) != "null" {
-		if err := json.Unmarshal(from, &next); err != nil {
-			return err
-		}
-	}
-	ev := change.Event{Op: change.OpCreate, Table: table, Row: make([]change.Value, 2)}
-	for i := next; i < s.txns; i++ {
-		for k := range i%5 + 1 {
-			id := i*10 + k
-			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), uint64(i*10+9), fmt.Sprintf("%08x", i), k
-			ev.Row[0] = change.Value{Text: strconv.Itoa(id)}
-			ev.Row[1] = change.Value{Text: fmt.Sprintf("v%d, \"quoted\"", id)}
-			if err := h.Change(ctx, &ev); err != nil {
-				return err
-			}
-		}
-		pos, _ := json.Marshal(i + 1)
-		if err := h.Boundary(ctx, pos); err != nil {
-			return err
-		}
-		if s.pause > 0 {
-			select {
-			case <-time.After(s.pause):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	}
-	return nil
-}
 
 // TestMain lets the test binary act as the pipeline process of the crash test.
 func TestMain(m *testing.M) {
@@ -86,7 +40,7 @@ func runChild(dir string) error {
 		return err
 	}
 	return pipeline.Run(context.Background(), pipeline.Config{
-		JobID: "crash", Source: scripted{txns: crashTxns, pause: time.Millisecond},
+		JobID: "crash", Source: scripted.Source{Txns: crashTxns, Pause: time.Millisecond},
 		Sink: pipeline.CSVSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond,
 	})
 }
@@ -134,16 +88,9 @@ func TestCrashAtEveryPoint(t *testing.T) {
 		t.Fatalf("final run: %v", err)
 	}
 	truth := t.TempDir()
-	var b []byte
-	b = append(b, "ID,V\n"...)
-	for i := range crashTxns {
-		for k := range i%5 + 1 {
-			id := i*10 + k
-			b = fmt.Appendf(b, "%d,\"v%d, \"\"quoted\"\"\"\n", id, id)
-		}
+	if err := scripted.WriteTruth(truth, crashTxns); err != nil {
+		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(truth, "S.T.csv"), b, 0o644)
-	os.WriteFile(filepath.Join(truth, "_keys.json"), []byte(`{"S.T":["ID"]}`), 0o644)
 	rep, err := verify.Run(filepath.Join(dir, "out"), truth)
 	if err != nil {
 		t.Fatal(err)

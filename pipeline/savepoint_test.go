@@ -11,6 +11,7 @@ import (
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/internal/scripted"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
 )
@@ -27,7 +28,7 @@ func TestSavepointThenResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, err := pipeline.New(pipeline.Config{JobID: "sp", Source: scripted{txns: txns, pause: time.Millisecond},
+		j, err := pipeline.New(pipeline.Config{JobID: "sp", Source: scripted.Source{Txns: txns, Pause: time.Millisecond},
 			Sink: pipeline.CSVSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: time.Hour, FromSavepoint: from})
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +95,7 @@ type idleSource struct{}
 
 func (idleSource) Run(ctx context.Context, from change.Position, h change.Handler) error {
 	if len(from) == 0 || string(from) == "null" {
-		ev := change.Event{Op: change.OpCreate, Table: table, XID: "01", Row: []change.Value{{Text: "1"}, {Text: "quiet"}}}
+		ev := change.Event{Op: change.OpCreate, Table: scripted.Table, XID: "01", Row: []change.Value{{Text: "1"}, {Text: "quiet"}}}
 		if err := h.Change(ctx, &ev); err != nil {
 			return err
 		}
