@@ -51,7 +51,7 @@ func main() {
 	flag.IntVar(&o.LatencySeconds, "latency-seconds", 20, "length of each latency run")
 	flag.IntVar(&o.LatencyRate, "latency-rate", 10_000, "committed changes/s of the latency runs")
 	flag.IntVar(&o.FailoverRuns, "failover-runs", 10, "leader stops of each kind")
-	flag.IntVar(&o.FootprintRuns, "footprint-runs", 2, "runs of scripts/measure-footprint.sh")
+	flag.IntVar(&o.FootprintRuns, "footprint-runs", 3, "runs of scripts/measure-footprint.sh")
 	flag.IntVar(&o.Settle, "settle", 30, "seconds the footprint topology runs before RSS is read")
 	flag.IntVar(&o.RSSRows, "rss-rows", 1_000_000, "rows of the large transaction whose peak RSS is measured")
 	flag.IntVar(&o.DiskMiB, "disk-mib", 512, "MiB written per run of the disk's sequential write test")
