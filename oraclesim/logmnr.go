@@ -268,12 +268,21 @@ func (db *DB) openContents(s *logmnrSession, n *nls) (*contentsSource, error) {
 		var recs []*redoRecord
 		for _, lf := range files {
 			r := lf.recs[:len(lf.recs):len(lf.recs)]
-			// skip records before the start SCN by binary search
+			// Only the records of the window [start, end], found by binary
+			// search: a query then costs what its window holds, not the
+			// whole log, however much redo the database has.
 			i := sort.Search(len(r), func(i int) bool { return r[i].scn >= s.start })
+			j := len(r)
+			if s.end > 0 {
+				j = i + sort.Search(len(r)-i, func(k int) bool { return r[i+k].scn > s.end })
+			}
+			if i == j {
+				continue
+			}
 			if len(recs) == 0 {
-				recs = r[i:]
+				recs = r[i:j]
 			} else {
-				recs = append(recs[:len(recs):len(recs)], r[i:]...)
+				recs = append(recs[:len(recs):len(recs)], r[i:j]...)
 			}
 		}
 		cs.streams = append(cs.streams, recs)
