@@ -576,6 +576,7 @@ func (s *session) tableSource(t *Table, asOf uint64, where *expr, a args) (*memS
 		return nil, err
 	}
 	probe := &memSource{cols: cs, rows: make([][]any, 1), i: 1}
+	scratch := make([]any, len(t.cols)+1)
 	for _, r := range t.rows {
 		v := r.visible(s.tx, asOf)
 		if asOf != 0 {
@@ -584,16 +585,17 @@ func (s *session) tableSource(t *Table, asOf uint64, where *expr, a args) (*memS
 		if v == nil {
 			continue
 		}
-		full := make([]any, len(v)+1)
-		copy(full, v)
-		full[len(v)] = r.rid
+		// Filter on a scratch row: most rows of a chunk query fail the key
+		// range, and only those that pass are copied out.
+		copy(scratch, v)
+		scratch[len(v)] = r.rid
 		if filter != nil {
-			probe.rows[0] = full
+			probe.rows[0] = scratch
 			if !filter(probe) {
 				continue
 			}
 		}
-		m.rows = append(m.rows, full)
+		m.rows = append(m.rows, append([]any(nil), scratch[:len(v)+1]...))
 	}
 	return m, nil
 }
