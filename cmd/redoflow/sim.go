@@ -105,6 +105,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		if sf.truth != "" {
+			// Written before the address is printed, so that a client
+			// knows it when it connects.
+			if err := writeStartSCN(sf.truth, db.CurrentSCN()); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(stdout, "redoflow sim: listening on %s, service %s\n", srv.Addr(), *service)
 		if err := w.Run(ctx); err != nil {
 			return err
@@ -127,6 +134,17 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return nil
 	}
 	return err
+}
+
+// writeStartSCN writes DIR/_start_scn: the SCN before the workload's first
+// change (rows of --initial-rows are committed at or before it). A job
+// started with SCAN_STARTUP_MODE=specific-offset at it reads every change of
+// the workload from the redo.
+func writeStartSCN(dir string, scn uint64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return writeFileSync(filepath.Join(dir, "_start_scn"), []byte(strconv.FormatUint(scn, 10)+"\n"))
 }
 
 // writeTruth writes the tables' contents as of scn, their keys, and last
