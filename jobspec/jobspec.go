@@ -187,6 +187,8 @@ func setIf[T comparable](dst *T, v T) {
 // Stats are a job's running counts, safe to read from any goroutine.
 type Stats struct {
 	changes    atomic.Int64
+	snapRows   atomic.Int64 // changes delivered by the snapshot
+	redo       atomic.Int64 // changes delivered by the LogMiner stream
 	lastCommit atomic.Int64 // unix nanos of the last delivered commit
 	mu         sync.Mutex
 	perTable   map[string]int64
@@ -198,6 +200,14 @@ type Stats struct {
 
 // Changes is the number of changes delivered to the sink so far.
 func (s *Stats) Changes() int64 { return s.changes.Load() }
+
+// SnapshotRows is the number of those changes the snapshot read (rows of
+// the tables as of its SCN).
+func (s *Stats) SnapshotRows() int64 { return s.snapRows.Load() }
+
+// RedoChanges is the number of those changes the stream read from
+// LogMiner (committed changes from the redo).
+func (s *Stats) RedoChanges() int64 { return s.redo.Load() }
 
 // LastCommit is the commit time of the last delivered change.
 func (s *Stats) LastCommit() time.Time {
@@ -415,6 +425,11 @@ func (w *wrap) Change(ctx context.Context, ev *change.Event) error {
 	w.inTxn = true
 	w.mu.Unlock()
 	w.stats.changes.Add(1)
+	if w.phase == PhaseSnapshot {
+		w.stats.snapRows.Add(1)
+	} else {
+		w.stats.redo.Add(1)
+	}
 	if !ev.CommitTS.IsZero() {
 		w.stats.lastCommit.Store(ev.CommitTS.UnixNano())
 	}

@@ -186,6 +186,11 @@ func TestStartupModes(t *testing.T) {
 					t.Errorf("%s: op %s captured ids [%s], want [%s]", tt.mode, op, g, tt.want[op])
 				}
 			}
+			// The counts by origin: snapshot rows are "r", the rest came from the redo.
+			redo := int64(len(got["c"]) + len(got["u"]) + len(got["d"]))
+			if s, r := job.Stats.SnapshotRows(), job.Stats.RedoChanges(); s != int64(len(got["r"])) || r != redo {
+				t.Errorf("%s: stats say %d snapshot rows and %d redo changes, the output has %d and %d", tt.mode, s, r, len(got["r"]), redo)
+			}
 		})
 	}
 }
