@@ -55,10 +55,18 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	log.Info("job starting", "job", cfg.JobID, "tables", cfg.Tables, "output", cfg.OutputPath,
 		"database", fmt.Sprintf("%s@%s:%d/%s", cfg.Database.Username, cfg.Database.Host, cfg.Database.Port, cfg.Database.SID))
 	stopProgress := progressLoop(ctx, stdout, job, nil, 5*time.Second)
+	began := time.Now()
 	err = job.Run(ctx)
 	stopProgress()
+	// The summary of this process's run: what it delivered, by origin (the
+	// snapshot's rows, the changes read from LogMiner), whatever the end.
+	st := job.Stats
+	log.Info("job ended", "drained", err == nil, "mode", cfg.Scan.StartupMode, "changes", st.Changes(),
+		"snapshot_rows", st.SnapshotRows(), "redo_changes", st.RedoChanges(),
+		"checkpoint", st.LastCheckpoint().ID, "elapsed", time.Since(began).Round(time.Millisecond))
 	if err == nil {
-		fmt.Fprintf(stdout, "redoflow run: drained; %d changes captured, final checkpoint %d\n", job.Stats.Changes(), job.Stats.LastCheckpoint().ID)
+		fmt.Fprintf(stdout, "redoflow run: drained; %d changes captured (%d snapshot rows, %d from the redo), final checkpoint %d\n",
+			st.Changes(), st.SnapshotRows(), st.RedoChanges(), st.LastCheckpoint().ID)
 	}
 	return err
 }
