@@ -9,8 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/redoflow/redoflow/internal/testport"
 )
 
 // TestScriptsLint runs bash -n and shellcheck on every script in scripts/.
@@ -162,17 +165,9 @@ func port(t *testing.T, srv *httptest.Server) string {
 	return p
 }
 
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	l.Close()
-	return p
-}
+// freePort returns a loopback port nothing listens on, and that no other
+// test can listen on while this one runs (see testport).
+func freePort(t *testing.T) string { return strconv.Itoa(testport.Get(t)) }
 
 // TestBackupScript runs backup-ha.sh with a docker stand-in whose
 // "compose cp" copies from a directory playing the coordinator's volumes,

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redoflow/redoflow/internal/testport"
 	"github.com/redoflow/redoflow/internal/testzk"
 	"github.com/redoflow/redoflow/verify"
 )
@@ -79,15 +80,9 @@ type cluster struct {
 	mu      sync.Mutex
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort returns a port that only this test process can hand out until
+// it exits, so a restarted process can bind it again (see testport).
+func freePort(t testing.TB) int { return testport.Get(t) }
 
 // newCluster starts ZooKeeper (zkServers servers) and the simulator with a workload of
 // changes at rate per second.

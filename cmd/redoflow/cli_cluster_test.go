@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redoflow/redoflow/internal/testport"
 )
 
 // TestCommandsAgainstCoordinator runs the operator commands and the seed's
@@ -251,13 +254,6 @@ func waitFor(t *testing.T, exited <-chan struct{}, what string, cond func() bool
 	}
 }
 
-func freeTCPPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
-}
+// freeTCPPort returns a port that only this test process can hand out
+// until it exits (see testport).
+func freeTCPPort(t *testing.T) string { return strconv.Itoa(testport.Get(t)) }

@@ -9,9 +9,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/redoflow/redoflow/internal/testport"
 )
 
 // flinkAPI is a stand-in coordinator speaking Flink's REST API for the
@@ -127,13 +130,8 @@ func startFlinkAPI(t *testing.T, role string) (*flinkAPI, string) {
 // deadURL is a loopback URL nothing listens on.
 func deadURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
+	// A port testport handed out is one no other test can listen on.
+	return "http://127.0.0.1:" + strconv.Itoa(testport.Get(t))
 }
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redoflow/redoflow/internal/testport"
 )
 
 // Paths of Debian's zookeeper package (bookworm: ZooKeeper 3.8). zookeeper.jar names its
@@ -80,10 +82,9 @@ func Start(t testing.TB, n int) *Cluster {
 		t.Fatalf("testzk: %v", err)
 	}
 	c := &Cluster{t: t, dir: t.TempDir(), java: java}
-	ports, err := freePorts(3 * n)
-	if err != nil {
-		t.Fatalf("testzk: %v", err)
-	}
+	// The servers bind these ports now and again after every restart:
+	// testport keeps them from every other process meanwhile.
+	ports := testport.GetN(t, 3*n)
 	for i := 0; i < n; i++ {
 		s := &server{id: i + 1, clientPort: ports[3*i], peerPort: ports[3*i+1], electionPrt: ports[3*i+2]}
 		s.dir = filepath.Join(c.dir, fmt.Sprintf("zk%d", s.id))
@@ -114,28 +115,6 @@ func lookInstalled() (string, error) {
 		return "", fmt.Errorf("java not found in PATH (%v): run `apt-get install -y zookeeper`, which pulls in a Java runtime", err)
 	}
 	return java, nil
-}
-
-// freePorts reserves n distinct loopback ports by listening on them all at once, then
-// releases them for the servers. Another process could take one in between; that is rare
-// enough on a test machine and shows up as a clear "address in use" in the server log.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("reserve a free port on 127.0.0.1: %w", err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 func (c *Cluster) writeConfig(s *server) error {
