@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -26,7 +27,10 @@ import (
 // process, rate-limited to E2E_LATENCY_RATE changes/s, default 10000, for
 // E2E_LATENCY_SECONDS, default 20) to the row being in a committed CSV file,
 // with checkpoints every second and files finished after one second
-// (REDOFLOW_ROLL_AGE=1s).
+// (REDOFLOW_ROLL_AGE=1s). The job streams every change from the redo
+// (SCAN_STARTUP_MODE=specific-offset at the sim's _start_scn) and each run
+// checks, as BenchmarkEndToEnd does, that it snapshotted nothing and read
+// exactly the workload's committed changes from LogMiner.
 //
 // COMMIT_TIMESTAMP has one-second resolution, so the commit time is taken
 // from a clock of SCNs instead: the benchmark asks the simulator for
@@ -71,6 +75,8 @@ func latencyOnce(b *testing.B, rate, secs int) []time.Duration {
 	truth := filepath.Join(dir, "truth")
 	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--changes", strconv.Itoa(rate*secs),
 		"--rate", strconv.Itoa(rate), "--truth", truth)
+	simLog := createFile(b, filepath.Join(dir, "sim.log"))
+	sim.Stderr = simLog
 	addr, stop := startProcess(b, sim)
 	defer stop()
 	host, port, _ := strings.Cut(addr, ":")
@@ -125,16 +131,18 @@ func latencyOnce(b *testing.B, rate, secs int) []time.Duration {
 	}()
 
 	run := exec.Command(bin, "run", "--until-truth", truth)
-	run.Env = append(jobEnv(addr, dir), "CHECKPOINT_INTERVAL=1000", "REDOFLOW_ROLL_AGE=1s")
-	run.Stdout, run.Stderr = io.Discard, io.Discard
+	run.Env = append(streamEnv(b, addr, dir, truth), "CHECKPOINT_INTERVAL=1000", "REDOFLOW_ROLL_AGE=1s")
+	var jobLog bytes.Buffer
+	run.Stdout, run.Stderr = io.Discard, &jobLog
 	started := time.Now()
 	err = run.Run()
 	time.Sleep(50 * time.Millisecond) // one more listing of the last files
 	cancel()
 	wg.Wait()
 	if err != nil {
-		b.Fatalf("redoflow run: %v", err)
+		b.Fatalf("redoflow run: %v\n%s", err, tail(jobLog.String(), 20))
 	}
+	checkStreamed(b, jobLog.String(), workloadCommitted(b, simLog.Name()))
 	if out, err := exec.Command(bin, "verify", "--output", out, "--truth", truth).CombinedOutput(); err != nil {
 		b.Fatalf("verify after the benchmark: %v\n%s", err, out)
 	}
