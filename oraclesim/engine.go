@@ -116,6 +116,7 @@ type DB struct {
 	undoFloor uint64
 	commits   map[string]int64
 	active    map[*txIdent]*redoThread // open transactions, for V$TRANSACTION
+	changeLog *ChangeLog               // records commits when set (RecordChanges)
 	connEpoch uint64
 	faults    faultState
 	closed    bool

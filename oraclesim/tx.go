@@ -480,6 +480,9 @@ func (tx *Tx) Commit() (uint64, error) {
 		}
 	}
 	db.appendRedo(tx.th, &redoRecord{scn: scn, ts: now, op: OpCommit, tx: tx.id, commitSCN: scn})
+	if db.changeLog != nil {
+		db.changeLog.record(tx, scn)
+	}
 	db.noteTime(now)
 	tx.changes, tx.saves = nil, nil
 	return scn, nil

@@ -28,8 +28,8 @@ type WorkloadConfig struct {
 	LongTxnShare  float64
 	LongTxnFactor int
 	// RollbackShare is the share of transactions rolled back entirely;
-	// PartialRollbackShare the share that roll back to a savepoint and then
-	// commit.
+	// PartialRollbackShare the share that set a savepoint halfway, roll
+	// back to it, make a few more changes and commit.
 	RollbackShare        float64
 	PartialRollbackShare float64
 	// BigRemarkShare is the share of TRANS_INFO rows whose REMARK is close to
@@ -262,6 +262,14 @@ func (w *Workload) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		if t.saveAt >= 0 && canGrow {
+			// Roll back to the savepoint and go on, as an application
+			// retrying a failed step does; the slot keeps the transaction.
+			if err := w.rollbackToSavepoint(t); err != nil {
+				return err
+			}
+			continue
+		}
 		open[slot] = nil
 		if err := w.finish(t, canGrow); err != nil {
 			return err
@@ -382,40 +390,51 @@ func (w *Workload) change(t *wtx) error {
 	return nil
 }
 
+// release returns the rows of ops to the sets the workload picks from:
+// inserted rows once committed, updated rows either way, deleted rows if
+// the delete did not commit.
+func (w *Workload) release(ops []wop, committed bool) {
+	for _, o := range ops {
+		set := &w.infoIDs
+		if o.table == w.log {
+			set = &w.logRIDs
+		}
+		switch {
+		case o.op == OpInsert && committed, o.op == OpUpdate:
+			set.add(o.key)
+		case o.op == OpDelete && !committed:
+			set.add(o.key)
+		}
+	}
+}
+
+// rollbackToSavepoint undoes the changes of t after its savepoint; t then
+// makes 1 to MaxTxnChanges more changes before it commits. The undone
+// changes never commit.
+func (w *Workload) rollbackToSavepoint(t *wtx) error {
+	if err := t.tx.RollbackTo(workloadSavepoint); err != nil {
+		return err
+	}
+	w.pending -= int64(len(t.ops) - t.saveAt)
+	w.release(t.ops[t.saveAt:], false)
+	t.ops = t.ops[:t.saveAt]
+	t.saveAt, t.partial = -1, false
+	t.target = len(t.ops) + 1 + w.rng.Intn(w.cfg.MaxTxnChanges)
+	return nil
+}
+
 // finish commits or rolls back t and updates the bookkeeping.
 func (w *Workload) finish(t *wtx, allowAbort bool) error {
-	release := func(ops []wop, committed bool) {
-		for _, o := range ops {
-			set := &w.infoIDs
-			if o.table == w.log {
-				set = &w.logRIDs
-			}
-			switch {
-			case o.op == OpInsert && committed, o.op == OpUpdate:
-				set.add(o.key)
-			case o.op == OpDelete && !committed:
-				set.add(o.key)
-			}
-		}
-	}
 	if t.abort && allowAbort {
 		w.pending -= int64(len(t.ops))
-		release(t.ops, false)
+		w.release(t.ops, false)
 		return t.tx.Rollback()
-	}
-	if t.saveAt >= 0 && allowAbort {
-		if err := t.tx.RollbackTo(workloadSavepoint); err != nil {
-			return err
-		}
-		w.pending -= int64(len(t.ops) - t.saveAt)
-		release(t.ops[t.saveAt:], false)
-		t.ops = t.ops[:t.saveAt]
 	}
 	if _, err := t.tx.Commit(); err != nil {
 		return err
 	}
 	w.pending -= int64(len(t.ops))
 	w.committed.Add(int64(len(t.ops)))
-	release(t.ops, true)
+	w.release(t.ops, true)
 	return nil
 }
