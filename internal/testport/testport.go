@@ -36,9 +36,10 @@ import (
 const rangeFile = "/proc/sys/net/ipv4/ip_local_port_range"
 
 // low and high bound the ports this package ever hands out; the ephemeral
-// range is cut out of them.
+// range is cut out of them. low keeps clear of the well-known ports a
+// deployment publishes on the host (1521, 2181, 8081-8082, 9249-9250).
 const (
-	low  = 10000
+	low  = 20000
 	high = 65535
 	// minPorts is the fewest candidate ports worth working with.
 	minPorts = 2000
