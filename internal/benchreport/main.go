@@ -119,7 +119,7 @@ func sh(env []string, name string, args ...string) (string, error) {
 	var buf bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &buf)
 	cmd.Stdout, cmd.Stderr = w, w
-	fmt.Printf("$ %s%s %s\n", prefixEnv(env), name, strings.Join(args, " "))
+	fmt.Printf("$ %s\n", cmdline(env, name, args...))
 	err := cmd.Run()
 	if err != nil {
 		err = fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
@@ -127,11 +127,32 @@ func sh(env []string, name string, args ...string) (string, error) {
 	return buf.String(), err
 }
 
-func prefixEnv(env []string) string {
-	if len(env) == 0 {
-		return ""
+// shFor is sh, recording the command line in the report under key: the
+// document names, next to each figure, the command that printed it.
+func shFor(r *Report, key string, env []string, name string, args ...string) (string, error) {
+	if r.Cmd == nil {
+		r.Cmd = map[string]string{}
 	}
-	return strings.Join(env, " ") + " "
+	r.Cmd[key] = cmdline(env, name, args...)
+	return sh(env, name, args...)
+}
+
+// cmdline is a command as a shell takes it: the extra environment, the
+// command, its arguments, single-quoted where the shell would read them
+// otherwise.
+func cmdline(env []string, name string, args ...string) string {
+	words := append(append(append([]string{}, env...), name), args...)
+	for i, w := range words {
+		if i < len(env) {
+			continue
+		}
+		if w == "" || strings.ContainsFunc(w, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_./=:,+-", c))
+		}) {
+			words[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // Machine describes where the figures were measured.
@@ -267,7 +288,7 @@ func disk(r *Report, _ string) error {
 }
 
 func reader(r *Report, _ string) error {
-	out, err := sh(nil, "go", "test", "-run", "^$", "-bench", "^BenchmarkReader$", "-benchtime", "5x", "-count", "3", "./logminer/")
+	out, err := shFor(r, "reader", nil, "go", "test", "-run", "^$", "-bench", "^BenchmarkReader$", "-benchtime", "5x", "-count", "3", "./logminer/")
 	if err != nil {
 		return err
 	}
@@ -276,7 +297,7 @@ func reader(r *Report, _ string) error {
 }
 
 func txRSS(r *Report, _ string) error {
-	out, err := sh([]string{fmt.Sprintf("REDOFLOW_RSS_ROWS=%d", r.Opts.RSSRows)},
+	out, err := shFor(r, "txrss", []string{fmt.Sprintf("REDOFLOW_RSS_ROWS=%d", r.Opts.RSSRows)},
 		"go", "test", "-count=1", "-run", "TestLargeTransactionRSS", "-v", "-timeout", "20m", "./logminer/")
 	if err != nil {
 		return err
@@ -286,7 +307,7 @@ func txRSS(r *Report, _ string) error {
 }
 
 func snapshotBench(r *Report, _ string) error {
-	out, err := sh([]string{fmt.Sprintf("SNAPSHOT_BENCH_ROWS=%d", r.Opts.SnapshotRows)},
+	out, err := shFor(r, "snapshot", []string{fmt.Sprintf("SNAPSHOT_BENCH_ROWS=%d", r.Opts.SnapshotRows)},
 		"go", "test", "-run", "^$", "-bench", "BenchmarkSnapshot", "-benchtime", "1x",
 		"-count", fmt.Sprint(r.Opts.SnapshotCount), "-timeout", "30m", "./snapshot/")
 	if err != nil {
@@ -306,7 +327,7 @@ func snapshotBench(r *Report, _ string) error {
 }
 
 func endToEnd(r *Report, _ string) error {
-	out, err := sh([]string{
+	out, err := shFor(r, "e2e", []string{
 		fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.E2EChanges),
 		fmt.Sprintf("E2E_LATENCY_SECONDS=%d", r.Opts.LatencySeconds),
 		fmt.Sprintf("E2E_LATENCY_RATE=%d", r.Opts.LatencyRate),
@@ -316,7 +337,10 @@ func endToEnd(r *Report, _ string) error {
 		return err
 	}
 	runs := Runs(ParseBench(out))
-	addE2E(r, runs, r.Opts.E2EChanges)
+	if err := checkStreamed(r, out); err != nil {
+		return err
+	}
+	addE2E(r, runs, r.Opts.E2EChanges, r.Cmd["e2e"])
 	r.Latency = LatencyRow{
 		P50: MedianMetric(runs, "BenchmarkLatency", "p50-ms"),
 		P99: MedianMetric(runs, "BenchmarkLatency", "p99-ms"),
@@ -326,27 +350,61 @@ func endToEnd(r *Report, _ string) error {
 		return nil
 	}
 	// Longer runs, so that several 1 s checkpoints happen during each.
-	out, err = sh([]string{fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.E2ELongChanges)},
+	out, err = shFor(r, "e2e-long", []string{fmt.Sprintf("E2E_BENCH_CHANGES=%d", r.Opts.E2ELongChanges)},
 		"go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd", "-benchtime", "1x",
 		"-count", fmt.Sprint(r.Opts.E2ECount), "-timeout", "40m", "./internal/e2e/")
 	if err != nil {
 		return err
 	}
-	addE2E(r, Runs(ParseBench(out)), r.Opts.E2ELongChanges)
+	if err := checkStreamed(r, out); err != nil {
+		return err
+	}
+	addE2E(r, Runs(ParseBench(out)), r.Opts.E2ELongChanges, r.Cmd["e2e-long"])
 	return nil
 }
 
-func addE2E(r *Report, runs []map[string]Result, changes int) {
+// checkStreamed adds the runs' "streamed:" lines to the report and fails
+// unless every run (every result line of the end-to-end and latency
+// benchmarks) streamed from LogMiner alone: specific-offset, no snapshot
+// row, as many changes read from the redo as the workload committed. The
+// benchmarks fail such a run themselves; this keeps a figure from a
+// benchmark that stopped checking out of the document.
+func checkStreamed(r *Report, out string) error {
+	ss := ParseStreamed(out)
+	results := 0
+	for _, res := range ParseBench(out) {
+		if strings.HasPrefix(res.Name, "BenchmarkEndToEnd") || strings.HasPrefix(res.Name, "BenchmarkLatency") {
+			results++
+		}
+	}
+	if len(ss) < results {
+		return fmt.Errorf("%d end-to-end results but %d \"streamed:\" lines: every run must say what it read", results, len(ss))
+	}
+	for _, s := range ss {
+		if s.Mode != "specific-offset" || s.SnapshotRows != 0 || s.RedoChanges != s.Workload {
+			return fmt.Errorf("%s did not stream every change from the redo: %+v", s.Bench, s)
+		}
+	}
+	r.Streamed = append(r.Streamed, ss...)
+	return nil
+}
+
+func addE2E(r *Report, runs []map[string]Result, changes int, command string) {
 	for _, c := range []string{"10s", "1s"} {
 		name := "BenchmarkEndToEnd/checkpoint=" + c
-		r.E2E = append(r.E2E, E2ERow{Checkpoint: c, Changes: changes,
-			ChangesPerSec: MedianMetric(runs, name, "changes/s"),
-			CPUPerMillion: MedianMetric(runs, name, "cpu-s/Mchanges")})
+		e := E2ERow{Checkpoint: c, Changes: changes, Command: command,
+			ChangesPerSec:    MedianMetric(runs, name, "changes/s"),
+			JobCPUPerMillion: MedianMetric(runs, name, "job-cpu-s/Mchanges"),
+			SimCPUPerMillion: MedianMetric(runs, name, "sim-cpu-s/Mchanges"),
+			RedoPerRun:       MedianMetric(runs, name, "redo-changes/run")}
+		e.JobCores = e.JobCPUPerMillion * e.ChangesPerSec / 1e6
+		e.SimCores = e.SimCPUPerMillion * e.ChangesPerSec / 1e6
+		r.E2E = append(r.E2E, e)
 	}
 }
 
 func failover(r *Report, _ string) error {
-	out, err := sh(nil, "go", "test", "-run", "^$", "-bench", "Failover", "-benchtime",
+	out, err := shFor(r, "failover", nil, "go", "test", "-run", "^$", "-bench", "Failover", "-benchtime",
 		fmt.Sprintf("%dx", r.Opts.FailoverRuns), "-timeout", "30m", "./cmd/coordinator/")
 	if err != nil {
 		return err
@@ -375,7 +433,7 @@ func footprint(r *Report, _ string) error {
 	var fps []Footprint
 	for i := range r.Opts.FootprintRuns {
 		fmt.Printf("-- footprint run %d/%d\n", i+1, r.Opts.FootprintRuns)
-		out, err := sh([]string{fmt.Sprintf("SETTLE=%d", r.Opts.Settle)}, "scripts/measure-footprint.sh")
+		out, err := shFor(r, "footprint", []string{fmt.Sprintf("SETTLE=%d", r.Opts.Settle)}, "scripts/measure-footprint.sh")
 		if err != nil {
 			return err
 		}

@@ -207,3 +207,34 @@ func MinMedMax(d []time.Duration) (lo, med, hi float64) {
 	}
 	return slices.Min(xs), Median(xs), slices.Max(xs)
 }
+
+var (
+	benchHeader  = regexp.MustCompile(`^--- (?:BENCH|FAIL): (\S+)`)
+	streamedLine = regexp.MustCompile(`streamed: mode (\S+), (\d+) snapshot rows, (\d+) changes read from the redo, (\d+) committed by the workload`)
+)
+
+// Streamed is one end-to-end or latency run's check of what the job read,
+// as the benchmark logs it after checking it.
+type Streamed struct {
+	Bench                               string // without the -GOMAXPROCS suffix
+	Mode                                string // SCAN_STARTUP_MODE of the job
+	SnapshotRows, RedoChanges, Workload int64
+}
+
+// ParseStreamed reads the "streamed:" lines the end-to-end benchmarks log,
+// each under the "--- BENCH: name" line of its benchmark.
+func ParseStreamed(out string) []Streamed {
+	var ss []Streamed
+	bench := ""
+	for line := range strings.Lines(out) {
+		if m := benchHeader.FindStringSubmatch(line); m != nil {
+			bench = procsSuffix.ReplaceAllString(m[1], "")
+			continue
+		}
+		if m := streamedLine.FindStringSubmatch(line); m != nil {
+			n := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
+			ss = append(ss, Streamed{Bench: bench, Mode: m[1], SnapshotRows: n(m[2]), RedoChanges: n(m[3]), Workload: n(m[4])})
+		}
+	}
+	return ss
+}

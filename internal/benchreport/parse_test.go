@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"text/template"
@@ -165,11 +166,96 @@ func TestGoals(t *testing.T) {
 	}
 }
 
+// cannedE2E is the end-to-end command's output, as go test prints it:
+// each run's result line, then its "streamed:" log line.
+const cannedE2E = `goos: linux
+pkg: github.com/redoflow/redoflow/internal/e2e
+BenchmarkEndToEnd/checkpoint=10s-2         	       1	1627418863 ns/op	     44744 changes/s	        12.25 job-cpu-s/Mchanges	     20000 redo-changes/run	         8.000 sim-cpu-s/Mchanges
+--- BENCH: BenchmarkEndToEnd/checkpoint=10s-2
+    bench_test.go:92: streamed: mode specific-offset, 0 snapshot rows, 20000 changes read from the redo, 20000 committed by the workload
+BenchmarkEndToEnd/checkpoint=1s-2          	       1	 713234493 ns/op	     40000 changes/s	        12.00 job-cpu-s/Mchanges	     20000 redo-changes/run	         7.000 sim-cpu-s/Mchanges
+--- BENCH: BenchmarkEndToEnd/checkpoint=1s-2
+    bench_test.go:92: streamed: mode specific-offset, 0 snapshot rows, 20000 changes read from the redo, 20000 committed by the workload
+BenchmarkEndToEnd/checkpoint=10s-2         	       1	 755433246 ns/op	     42881 changes/s	        13.13 job-cpu-s/Mchanges	     20000 redo-changes/run	         8.000 sim-cpu-s/Mchanges
+--- BENCH: BenchmarkEndToEnd/checkpoint=10s-2
+    bench_test.go:92: streamed: mode specific-offset, 0 snapshot rows, 20000 changes read from the redo, 20000 committed by the workload
+BenchmarkEndToEnd/checkpoint=1s-2          	       1	 618525847 ns/op	     50000 changes/s	        13.00 job-cpu-s/Mchanges	     20000 redo-changes/run	         9.000 sim-cpu-s/Mchanges
+--- BENCH: BenchmarkEndToEnd/checkpoint=1s-2
+    bench_test.go:92: streamed: mode specific-offset, 0 snapshot rows, 20000 changes read from the redo, 20000 committed by the workload
+BenchmarkLatency-2   	       1	9286639279 ns/op	      1282 max-ms	       735.5 p50-ms	      1262 p99-ms	     50069 rows/run
+--- BENCH: BenchmarkLatency-2
+    bench_test.go:92: streamed: mode specific-offset, 0 snapshot rows, 80000 changes read from the redo, 80000 committed by the workload
+PASS
+`
+
+func TestEndToEndStreamed(t *testing.T) {
+	ss := ParseStreamed(cannedE2E)
+	if len(ss) != 5 {
+		t.Fatalf("%d streamed lines, want 5: %+v", len(ss), ss)
+	}
+	if ss[1] != (Streamed{Bench: "BenchmarkEndToEnd/checkpoint=1s", Mode: "specific-offset", RedoChanges: 20000, Workload: 20000}) ||
+		ss[4].Bench != "BenchmarkLatency" || ss[4].RedoChanges != 80000 {
+		t.Fatalf("%+v", ss)
+	}
+	r := &Report{}
+	if err := checkStreamed(r, cannedE2E); err != nil {
+		t.Fatal(err)
+	}
+	addE2E(r, Runs(ParseBench(cannedE2E)), 20000, "E2E_BENCH_CHANGES=20000 go test")
+	if len(r.E2E) != 2 {
+		t.Fatalf("%+v", r.E2E)
+	}
+	// Medians of two runs: (40000+50000)/2 changes/s, (12+13)/2 and (7+9)/2 CPU-s per million.
+	e := r.E2E[1]
+	if e.Checkpoint != "1s" || e.ChangesPerSec != 45000 || e.JobCPUPerMillion != 12.5 || e.SimCPUPerMillion != 8 ||
+		e.RedoPerRun != 20000 || !near(e.JobCores, 0.5625) || !near(e.SimCores, 0.36) || e.Command != "E2E_BENCH_CHANGES=20000 go test" {
+		t.Errorf("1s row %+v", e)
+	}
+	tot := r.StreamedTotals()
+	if tot.Runs != 5 || tot.Modes != "specific-offset" || tot.SnapshotRows != 0 || tot.RedoChanges != 160000 || tot.Workload != 160000 {
+		t.Errorf("totals %+v", tot)
+	}
+	// A run that snapshotted, one that missed changes, and results without
+	// their streamed lines keep the figures out of the document.
+	for name, out := range map[string]string{
+		"initial mode": strings.Replace(cannedE2E, "mode specific-offset, 0 snapshot rows, 20000 changes read from the redo",
+			"mode initial, 8000 snapshot rows, 0 changes read from the redo", 1),
+		"changes missed": strings.Replace(cannedE2E, "80000 changes read", "79999 changes read", 1),
+		"no lines":       regexpStreamed.ReplaceAllString(cannedE2E, ""),
+	} {
+		if err := checkStreamed(&Report{}, out); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+var regexpStreamed = regexp.MustCompile(`(?m)^.*streamed:.*$`)
+
+func TestCmdline(t *testing.T) {
+	got := cmdline([]string{"E2E_BENCH_CHANGES=50000"}, "go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd|BenchmarkLatency", "-count", "3", "./internal/e2e/", "it's")
+	want := `E2E_BENCH_CHANGES=50000 go test -run '^$' -bench 'BenchmarkEndToEnd|BenchmarkLatency' -count 3 ./internal/e2e/ 'it'\''s'`
+	if got != want {
+		t.Errorf("cmdline\n got %s\nwant %s", got, want)
+	}
+}
+
 // TestTemplateRenders: the document renders from a report and carries its
-// figures (a template error would otherwise show only after a full run).
+// figures, each with the command that printed it (a template error would
+// otherwise show only after a full run).
 func TestTemplateRenders(t *testing.T) {
 	r := &Report{Machine: Machine{Cores: 2, CPU: "AMD EPYC"}, Opts: options{Quick: true, E2ELongChanges: 1000000}}
-	r.E2E = []E2ERow{{Checkpoint: "1s", Changes: 1000000, ChangesPerSec: 123456}}
+	long := cmdline([]string{"E2E_BENCH_CHANGES=1000000"}, "go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd", "-benchtime", "1x", "./internal/e2e/")
+	r.Cmd = map[string]string{
+		"e2e":      cmdline([]string{"E2E_BENCH_CHANGES=200000"}, "go", "test", "-run", "^$", "-bench", "BenchmarkEndToEnd|BenchmarkLatency", "./internal/e2e/"),
+		"e2e-long": long,
+		"reader":   "go test -run '^$' -bench '^BenchmarkReader$' ./logminer/",
+		"failover": "go test -run '^$' -bench Failover -benchtime 10x ./cmd/coordinator/",
+	}
+	if err := checkStreamed(r, cannedE2E); err != nil {
+		t.Fatal(err)
+	}
+	r.E2E = []E2ERow{{Checkpoint: "1s", Changes: 1000000, ChangesPerSec: 123456, JobCPUPerMillion: 16.25, SimCPUPerMillion: 9.5,
+		RedoPerRun: 1000000, JobCores: 2.01, SimCores: 1.17, Command: long}}
 	r.Latency = LatencyRow{P50: 770, P99: 1384}
 	r.Footprint = footprintSection(nil)
 	r.computeGoals()
@@ -181,9 +267,21 @@ func TestTemplateRenders(t *testing.T) {
 	if err := tmpl.Execute(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Reduced run", "123,456 changes/s over 1,000,000 changes", "p50 770 ms, p99 1,384 ms", "AMD EPYC, 2 cores"} {
-		if !strings.Contains(buf.String(), want) {
+	doc := strings.ReplaceAll(buf.String(), "\n", " ")
+	for _, want := range []string{"Reduced run", "123,456 changes/s over 1,000,000 changes", "p50 770 ms, p99 1,384 ms", "AMD EPYC, 2 cores",
+		// the end-to-end row: rate, redo changes, both CPU figures, cores, its command
+		"| 1,000,000 | 1s | 123,456 | 1,000,000 | 16.2 | 9.5 | 2.01 + 1.17 | `" + long + "` |",
+		"SCAN_STARTUP_MODE=specific-offset", "mode specific-offset, 0 snapshot rows, 160,000 changes read from the redo for 160,000 committed",
+		"Commands: `E2E_BENCH_CHANGES=200000 go test -run '^$' -bench 'BenchmarkEndToEnd|BenchmarkLatency' ./internal/e2e/`",
+		// commands in table cells keep their | escaped
+		"`-test.bench 'ParserReuse\\|ParseRedoOnly",
+		"| `go test -run '^$' -bench Failover -benchtime 10x ./cmd/coordinator/` |",
+	} {
+		if !strings.Contains(doc, want) {
 			t.Errorf("the document lacks %q", want)
 		}
+	}
+	if strings.Contains(doc, "<no value>") {
+		t.Error("the document has a missing value")
 	}
 }

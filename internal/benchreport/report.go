@@ -36,6 +36,11 @@ type Report struct {
 	Footprint FootprintSection
 	TxRSS     TxRSS
 	Goals     []Goal
+	// Cmd is the command line of each step that ran one ("reader",
+	// "txrss", "snapshot", "e2e", "e2e-long", "failover", "footprint").
+	Cmd map[string]string
+	// Streamed is what each end-to-end and latency run read, as it logged it.
+	Streamed []Streamed
 
 	ReaderChangesPerSec float64
 }
@@ -114,9 +119,41 @@ type SnapshotRow struct {
 }
 
 type E2ERow struct {
-	Checkpoint                   string
-	Changes                      int // committed changes per run
-	ChangesPerSec, CPUPerMillion float64
+	Checkpoint string
+	Changes    int    // committed changes per run
+	Command    string // the command that measured the row
+	// Medians over the runs: changes/s, CPU seconds per million changes of
+	// the job and of the simulator while the job ran, changes read from
+	// the redo per run.
+	ChangesPerSec, JobCPUPerMillion, SimCPUPerMillion, RedoPerRun float64
+	// Cores each process kept busy on average: CPU per change times the
+	// rate, from the medians.
+	JobCores, SimCores float64
+}
+
+// StreamedTotals sum up the runs' Streamed lines: the runs, the startup
+// modes seen, the snapshot rows and the changes read from the redo against
+// those the workloads committed.
+type StreamedTotals struct {
+	Runs                                int
+	Modes                               string
+	SnapshotRows, RedoChanges, Workload int64
+}
+
+// StreamedTotals sums up r.Streamed for the document.
+func (r *Report) StreamedTotals() (s StreamedTotals) {
+	var modes []string
+	for _, x := range r.Streamed {
+		s.Runs++
+		s.SnapshotRows += x.SnapshotRows
+		s.RedoChanges += x.RedoChanges
+		s.Workload += x.Workload
+		if !slices.Contains(modes, x.Mode) {
+			modes = append(modes, x.Mode)
+		}
+	}
+	s.Modes = strings.Join(modes, ", ")
+	return s
 }
 
 type LatencyRow struct{ P50, P99, Max float64 }
@@ -206,6 +243,7 @@ func footprintSection(fps []Footprint) FootprintSection {
 type Goal struct {
 	Goal, Measured string
 	Met            bool
+	From           string // the command that measured it (markdown)
 }
 
 func (r *Report) computeGoals() {
@@ -213,38 +251,46 @@ func (r *Report) computeGoals() {
 	// shorter than a few seconds a 1 s checkpoint hardly happens.
 	var e2e1s float64
 	var longest int
-	var all []string
+	var all, e2eFrom []string
 	for _, e := range r.E2E {
 		if e.Checkpoint == "1s" {
-			all = append(all, fmt.Sprintf("%s changes/s over %s changes", group(fmt.Sprintf("%.0f", e.ChangesPerSec)), group(fmt.Sprint(e.Changes))))
+			all = append(all, fmt.Sprintf("%s changes/s over %s changes (streamed from LogMiner; job %.1f, simulator %.1f CPU-s per million changes)",
+				group(fmt.Sprintf("%.0f", e.ChangesPerSec)), group(fmt.Sprint(e.Changes)), e.JobCPUPerMillion, e.SimCPUPerMillion))
+			e2eFrom = append(e2eFrom, code(e.Command))
 			if e.Changes >= longest {
 				e2e1s, longest = e.ChangesPerSec, e.Changes
 			}
 		}
 	}
+	parseFrom := fmt.Sprintf("the parsing loop below (%d interleaved runs of `-test.bench '%s'`)", r.Parse.Runs, ParseBenchRegexp)
 	r.Goals = []Goal{
 		{"parsing (`ParseRedo` + `DecodeLiteral`) ≥ 1× `encoding/csv` bytes/s on the same bytes",
-			fmt.Sprintf("%.2f×", r.Parse.LiteralVsSame), r.Parse.LiteralVsSame >= 1},
+			fmt.Sprintf("%.2f×", r.Parse.LiteralVsSame), r.Parse.LiteralVsSame >= 1, parseFrom},
 		{"parsing alone (`Parser.Parse`) ≥ 1× `encoding/csv` bytes/s on the equivalent CSV line",
-			fmt.Sprintf("%.2f×", r.Parse.ParserVsLine), r.Parse.ParserVsLine >= 1},
+			fmt.Sprintf("%.2f×", r.Parse.ParserVsLine), r.Parse.ParserVsLine >= 1, parseFrom},
 		{"end to end ≥ 200k changes/s on 2 cores with 1 s checkpoints",
-			fmt.Sprintf("%s on %d cores (judged on the longest runs)", strings.Join(all, "; "), r.Machine.Cores), e2e1s >= 200_000},
+			fmt.Sprintf("%s on %d cores (judged on the longest runs)", strings.Join(all, "; "), r.Machine.Cores), e2e1s >= 200_000, strings.Join(e2eFrom, ", ")},
 		{"idle coordinator < 30 MiB RSS",
-			fmt.Sprintf("%.1f MiB (standby)", r.Footprint.IdleCoordinator), r.Footprint.IdleCoordinator > 0 && r.Footprint.IdleCoordinator < 30},
+			fmt.Sprintf("%.1f MiB (standby)", r.Footprint.IdleCoordinator), r.Footprint.IdleCoordinator > 0 && r.Footprint.IdleCoordinator < 30, code(r.Cmd["footprint"])},
 		{"start to REST ready < 200 ms",
-			fmt.Sprintf("%.0f ms", r.Footprint.ReadyMS), r.Footprint.ReadyMS > 0 && r.Footprint.ReadyMS < 200},
+			fmt.Sprintf("%.0f ms", r.Footprint.ReadyMS), r.Footprint.ReadyMS > 0 && r.Footprint.ReadyMS < 200, code(r.Cmd["footprint"])},
 		{"failover after kill -9 of the leader ≤ 10 s",
-			fmt.Sprintf("max %.2f s (median %.2f s)", r.Failover.Kill.Max, r.Failover.Kill.Median), r.Failover.Kill.N > 0 && r.Failover.Kill.Max <= 10},
+			fmt.Sprintf("max %.2f s (median %.2f s)", r.Failover.Kill.Max, r.Failover.Kill.Median), r.Failover.Kill.N > 0 && r.Failover.Kill.Max <= 10, code(r.Cmd["failover"])},
 		{"failover after SIGTERM of the leader ≤ 2 s",
-			fmt.Sprintf("max %.2f s (median %.2f s)", r.Failover.Term.Max, r.Failover.Term.Median), r.Failover.Term.N > 0 && r.Failover.Term.Max <= 2},
+			fmt.Sprintf("max %.2f s (median %.2f s)", r.Failover.Term.Max, r.Failover.Term.Median), r.Failover.Term.N > 0 && r.Failover.Term.Max <= 2, code(r.Cmd["failover"])},
 	}
 }
 
 var funcs = template.FuncMap{
-	"f0":    func(v float64) string { return group(fmt.Sprintf("%.0f", v)) },
-	"f1":    func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"float": func(n int) float64 { return float64(n) },
-	"f2":    func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"f0":     func(v float64) string { return group(fmt.Sprintf("%.0f", v)) },
+	"f1":     func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"float":  func(n int) float64 { return float64(n) },
+	"int64f": func(n int64) float64 { return float64(n) },
+	"code":   code,
+	// cell makes text safe in a markdown table cell: a | ends the cell
+	// even inside backquotes unless escaped.
+	"cell": func(s string) string { return strings.ReplaceAll(s, "|", `\|`) },
+	"f2":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"met": func(ok bool) string {
 		if ok {
 			return "met"
@@ -258,6 +304,14 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(s, ", ")
 	},
+}
+
+// code quotes a command for markdown; "" when none ran.
+func code(cmd string) string {
+	if cmd == "" {
+		return ""
+	}
+	return "`" + cmd + "`"
 }
 
 // group puts thin separators in long integers: 1234567 -> 1 234 567.
