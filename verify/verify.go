@@ -1,13 +1,3 @@
-// Package verify checks a CSV change log against the truth: it rebuilds
-// each table's final state from the committed part files redoflow wrote
-// and compares it, row by row, with the source's final table contents.
-//
-// The truth directory holds <SCHEMA>.<TABLE>.csv (a header, then one row
-// per table row, in canonical forms) and optionally _keys.json, mapping
-// SCHEMA.TABLE to its key columns. A table with a key is rebuilt by key; a
-// table without one as a multiset of whole rows (inserts add a row, deletes
-// remove an equal one; an update of such a table cannot be placed and is
-// reported).
 package verify
 
 import (
@@ -24,7 +14,52 @@ import (
 	"strings"
 )
 
-// TableReport is the outcome for one table.
+// Mode selects the checks Run makes.
+type Mode string
+
+// The modes.
+const (
+	// ModeAuto runs the per-change check when the truth has _changes/, and
+	// the final-state check when it has table dumps.
+	ModeAuto Mode = "auto"
+	// ModePerChange runs the per-change check alone.
+	ModePerChange Mode = "per-change"
+	// ModeFinalState runs the final-state check alone.
+	ModeFinalState Mode = "final-state"
+)
+
+// ParseMode parses auto, per-change or final-state.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeAuto, ModePerChange, ModeFinalState:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w: %q: use auto, per-change or final-state", ErrMode, s)
+}
+
+// ErrMode is returned for a mode that does not exist.
+var ErrMode = errors.New("unknown verify mode")
+
+// Options are the settings of a verification. The zero value is ModeAuto,
+// with the start taken from the output.
+type Options struct {
+	// Mode is the checks to run; "" is ModeAuto.
+	Mode Mode
+	// FromSCN is where the job started streaming: the transactions
+	// committed after it are expected. 0 takes the SCN of the output's
+	// snapshot rows, or with none the truth's beginning. Give it for a job
+	// started with latest-offset, or specific-offset from an SCN after the
+	// truth's first transaction.
+	FromSCN uint64
+	// ToSCN, when not 0, is the last commit SCN the job was to reach (a run
+	// with --until-scn): later transactions are not expected.
+	ToSCN uint64
+}
+
+// changeLogDir is the truth's folder of per-table change logs.
+const changeLogDir = "_changes"
+
+// TableReport is the final-state outcome for one table.
 type TableReport struct {
 	Table      string
 	Changes    int // change rows read from committed files
@@ -38,11 +73,25 @@ type TableReport struct {
 // OK reports whether the table matches.
 func (r TableReport) OK() bool { return r.Missing == 0 && r.Duplicated == 0 && r.Mismatched == 0 }
 
-// Report is the outcome for all tables.
-type Report struct{ Tables []TableReport }
+// Report is the outcome of the checks that ran.
+type Report struct {
+	// Checks are the checks that ran, in order: ModePerChange and/or
+	// ModeFinalState.
+	Checks []Mode
+	// Changes is the per-change outcome, nil when that check did not run.
+	Changes *ChangeReport
+	// Tables is the final-state outcome per table.
+	Tables []TableReport
+}
 
-// OK reports whether every table matches.
+// Ran reports whether the check m ran.
+func (r Report) Ran(m Mode) bool { return slices.Contains(r.Checks, m) }
+
+// OK reports whether every check that ran found the output matching.
 func (r Report) OK() bool {
+	if r.Changes != nil && !r.Changes.OK() {
+		return false
+	}
 	for _, t := range r.Tables {
 		if !t.OK() {
 			return false
@@ -51,7 +100,7 @@ func (r Report) OK() bool {
 	return true
 }
 
-// Totals sums the counts of all tables.
+// Totals sums the final-state counts of all tables.
 func (r Report) Totals() (missing, duplicated, mismatched int) {
 	for _, t := range r.Tables {
 		missing += t.Missing
@@ -63,6 +112,18 @@ func (r Report) Totals() (missing, duplicated, mismatched int) {
 
 func (r Report) String() string {
 	var b strings.Builder
+	modes := make([]string, len(r.Checks))
+	for i, m := range r.Checks {
+		modes[i] = string(m)
+	}
+	fmt.Fprintf(&b, "mode: %s\n", strings.Join(modes, " and "))
+	if r.Changes != nil {
+		b.WriteString(r.Changes.String())
+	}
+	if !r.Ran(ModeFinalState) {
+		return b.String()
+	}
+	b.WriteString("final-state: each table rebuilt from the output equals the truth's final contents\n")
 	for _, t := range r.Tables {
 		fmt.Fprintf(&b, "%s: %d changes, %d rows: %d missing, %d duplicated, %d mismatched\n",
 			t.Table, t.Changes, t.Rows, t.Missing, t.Duplicated, t.Mismatched)
@@ -71,14 +132,27 @@ func (r Report) String() string {
 		}
 	}
 	m, d, x := r.Totals()
-	fmt.Fprintf(&b, "total: %d missing, %d duplicated, %d mismatched\n", m, d, x)
+	fmt.Fprintf(&b, "final-state total: %d missing, %d duplicated, %d mismatched\n", m, d, x)
 	return b.String()
 }
 
 const metaCols = 6 // _op,_scn,_commit_scn,_commit_ts,_xid,_seq
 
-// Run verifies every table of truthDir against the change log in outputDir.
+// Run verifies the output in outputDir against the truth in truthDir with
+// the default options (ModeAuto).
 func Run(outputDir, truthDir string) (Report, error) {
+	return RunWith(outputDir, truthDir, Options{})
+}
+
+// RunWith verifies the output in outputDir against the truth in truthDir.
+func RunWith(outputDir, truthDir string, opts Options) (Report, error) {
+	mode := opts.Mode
+	if mode == "" {
+		mode = ModeAuto
+	}
+	if _, err := ParseMode(string(mode)); err != nil {
+		return Report{}, err
+	}
 	keys := map[string][]string{}
 	if b, err := os.ReadFile(filepath.Join(truthDir, "_keys.json")); err == nil {
 		if err := json.Unmarshal(b, &keys); err != nil {
@@ -87,24 +161,52 @@ func Run(outputDir, truthDir string) (Report, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return Report{}, fmt.Errorf("verify: %w", err)
 	}
-	truths, err := filepath.Glob(filepath.Join(truthDir, "*.csv"))
+	dumps, err := filepath.Glob(filepath.Join(truthDir, "*.csv"))
 	if err != nil {
 		return Report{}, err
 	}
-	if len(truths) == 0 {
+	st, err := os.Stat(filepath.Join(truthDir, changeLogDir))
+	hasLog := err == nil && st.IsDir()
+	perChangeOn := mode == ModePerChange || mode == ModeAuto && hasLog
+	finalOn := mode == ModeFinalState || mode == ModeAuto && len(dumps) > 0
+	switch {
+	case mode == ModePerChange && !hasLog:
+		return Report{}, fmt.Errorf("verify: no %s/ folder in truth directory %q: the per-change check needs the committed change log", changeLogDir, truthDir)
+	case mode == ModeFinalState && len(dumps) == 0:
 		return Report{}, fmt.Errorf("verify: no <SCHEMA>.<TABLE>.csv files in truth directory %q", truthDir)
+	case !perChangeOn && !finalOn:
+		return Report{}, fmt.Errorf("verify: truth directory %q holds neither %s/ nor <SCHEMA>.<TABLE>.csv files", truthDir, changeLogDir)
 	}
-	sort.Strings(truths)
 	var rep Report
+	if perChangeOn {
+		if rep.Changes, err = perChange(outputDir, truthDir, opts, keys); err != nil {
+			return Report{}, err
+		}
+		rep.Checks = append(rep.Checks, ModePerChange)
+	}
+	if finalOn {
+		if rep.Tables, err = finalState(outputDir, dumps, keys); err != nil {
+			return Report{}, err
+		}
+		rep.Checks = append(rep.Checks, ModeFinalState)
+	}
+	return rep, nil
+}
+
+// finalState rebuilds each table of the truth dumps from the output and
+// compares it with the dump.
+func finalState(outputDir string, truths []string, keys map[string][]string) ([]TableReport, error) {
+	sort.Strings(truths)
+	var reps []TableReport
 	for _, tf := range truths {
 		table := strings.TrimSuffix(filepath.Base(tf), ".csv")
 		tr, err := verifyTable(table, tf, filepath.Join(outputDir, table), keys[table])
 		if err != nil {
-			return Report{}, err
+			return nil, err
 		}
-		rep.Tables = append(rep.Tables, tr)
+		reps = append(reps, tr)
 	}
-	return rep, nil
+	return reps, nil
 }
 
 type change struct {
