@@ -40,7 +40,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if sf.truth != "" && sf.changes == 0 {
-		return usageErr(errors.New("--truth needs --changes: the truth is the tables' contents once the workload is done"))
+		return usageErr(errors.New("--truth needs --changes: the truth is the tables' contents and change log once the workload is done"))
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -53,11 +53,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	db, w, err := sf.newDB(ctx)
+	db, w, changes, err := sf.newDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if changes != nil {
+		defer changes.Close()
+	}
 	// The job reaches the simulator the way it reaches Oracle: go-ora over
 	// TCP to the simulator's listener on a loopback port.
 	lc := tns.DefaultConfig()
@@ -130,7 +133,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		// Drained: write the truth, then stop the listener.
 		if sf.truth != "" {
-			if err := writeTruth(db, sf.truth, finalSCN.Load()); err != nil {
+			if err := writeTruth(db, changes, sf.truth, finalSCN.Load()); err != nil {
 				return err
 			}
 		}

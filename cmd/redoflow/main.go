@@ -36,7 +36,7 @@ func init() {
 		{"demo", "run the simulator, its workload and a pipeline writing CSV to ./output/cdc", runDemo},
 		{"run", "run the standalone job against DATABASE_* (a real Oracle or redoflow sim)", runJob},
 		{"sim", "serve the Oracle simulator to go-ora clients over TCP", runSim},
-		{"verify", "check a CSV change log against the source's final table contents", runVerify},
+		{"verify", "check a CSV change log against the truth: every committed change exactly once, and the final tables", runVerify},
 		{"jobs", "list the cluster's jobs (coordinator REST API)", runJobs},
 		{"savepoint", "trigger a savepoint of JOB and wait for it; --cancel stops the job after it", runSavepoint},
 		{"cancel", "cancel JOB and wait until it is CANCELED", runCancel},

@@ -42,30 +42,51 @@ func (f *simFlags) register(fs interface {
 	fs.Int64Var(&f.seed, "seed", 1, "workload seed; the same seed gives the same changes")
 	fs.IntVar(&f.threads, "threads", 1, "redo threads: 1, or 2 for a RAC-like database")
 	fs.IntVar(&f.concurrency, "concurrency", 4, "transactions open at once")
-	fs.StringVar(&f.truth, "truth", "", "with --changes: write the final table contents here when the workload is done")
+	fs.StringVar(&f.truth, "truth", "", "with --changes: write the final table contents and the committed change log (_changes/) here when the workload is done")
 }
 
-func (f *simFlags) newDB(ctx context.Context) (*oraclesim.DB, *oraclesim.Workload, error) {
+// newDB builds the simulator and its workload. With --truth it records the
+// committed change log from before the first change (changes is nil
+// otherwise), and removes a _final_scn an earlier run left, since that
+// file says the truth is complete.
+func (f *simFlags) newDB(ctx context.Context) (db *oraclesim.DB, w *oraclesim.Workload, changes *oraclesim.ChangeLog, err error) {
 	cfg := oraclesim.DefaultConfig()
 	cfg.Threads = f.threads
-	db, err := oraclesim.New(cfg)
+	db, err = oraclesim.New(cfg)
 	if err != nil {
-		return nil, nil, usageErr(err)
+		return nil, nil, nil, usageErr(err)
+	}
+	defer func() {
+		if err != nil {
+			if changes != nil {
+				changes.Close()
+			}
+			db.Close()
+		}
+	}()
+	if f.truth != "" {
+		if err := os.MkdirAll(f.truth, 0o755); err != nil {
+			return nil, nil, nil, usageErr(fmt.Errorf("--truth %s: %w", f.truth, err))
+		}
+		if err := os.Remove(filepath.Join(f.truth, "_final_scn")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, nil, nil, err
+		}
+		if changes, err = db.RecordChanges(f.truth); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	wc := oraclesim.DefaultWorkloadConfig()
 	wc.Seed, wc.Rate, wc.MaxChanges, wc.Concurrency = f.seed, f.rate, f.changes, f.concurrency
-	w, err := oraclesim.NewWorkload(db, wc)
+	w, err = oraclesim.NewWorkload(db, wc)
 	if err != nil {
-		db.Close()
-		return nil, nil, usageErr(err)
+		return nil, nil, nil, usageErr(err)
 	}
 	if f.initialRows > 0 {
 		if err := w.Preload(ctx, f.initialRows); err != nil {
-			db.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return db, w, nil
+	return db, w, changes, nil
 }
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -82,11 +103,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageErr(errors.New("--truth needs --changes: the truth is written when the workload is done"))
 	}
 	log := newLogger(stderr, slog.LevelInfo)
-	db, w, err := sf.newDB(ctx)
+	db, w, changes, err := sf.newDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if changes != nil {
+		defer changes.Close()
+	}
 	cfg := tns.DefaultConfig()
 	cfg.Addr, cfg.Service, cfg.SID, cfg.Password, cfg.Logger = *listen, *service, *service, *password, log
 	srv, err := tns.New(cfg, func(ctx context.Context, l tns.Login) (driver.Conn, error) {
@@ -122,7 +146,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		scn := db.CurrentSCN()
 		log.Info("workload done", "changes", w.Committed(), "scn", scn)
 		if sf.truth != "" {
-			if err := writeTruth(db, sf.truth, scn); err != nil {
+			if err := writeTruth(db, changes, sf.truth, scn); err != nil {
 				return err
 			}
 			log.Info("truth written", "dir", sf.truth, "scn", scn)
@@ -147,9 +171,10 @@ func writeStartSCN(dir string, scn uint64) error {
 	return writeFileSync(filepath.Join(dir, "_start_scn"), []byte(strconv.FormatUint(scn, 10)+"\n"))
 }
 
-// writeTruth writes the tables' contents as of scn, their keys, and last
-// _final_scn, whose presence says the truth is complete.
-func writeTruth(db *oraclesim.DB, dir string, scn uint64) error {
+// writeTruth writes the tables' contents as of scn, their keys, the
+// committed change log (finishing changes), and last _final_scn, whose
+// presence says the truth is complete.
+func writeTruth(db *oraclesim.DB, changes *oraclesim.ChangeLog, dir string, scn uint64) error {
 	if err := db.DumpDir(dir, scn); err != nil {
 		return err
 	}
@@ -162,6 +187,9 @@ func writeTruth(db *oraclesim.DB, dir string, scn uint64) error {
 		return err
 	}
 	if err := writeFileSync(filepath.Join(dir, "_keys.json"), b); err != nil {
+		return err
+	}
+	if err := changes.Finish(); err != nil {
 		return err
 	}
 	return writeFileSync(filepath.Join(dir, "_final_scn"), []byte(strconv.FormatUint(scn, 10)+"\n"))
