@@ -173,6 +173,9 @@ func (e *env) verify() {
 		e.t.Fatal(err)
 	}
 	e.t.Logf("verify:\n%s", rep)
+	if !rep.Ran(verify.ModePerChange) {
+		e.t.Fatal("verify did not run the per-change check")
+	}
 	if !rep.OK() {
 		e.t.Fatal("output does not match the truth")
 	}

@@ -96,6 +96,9 @@ func TestCrashAtEveryPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d runs killed; verify:\n%s", killed, rep)
+	if !rep.Ran(verify.ModePerChange) {
+		t.Fatal("verify did not run the per-change check")
+	}
 	if !rep.OK() {
 		t.Fatal("output does not match")
 	}

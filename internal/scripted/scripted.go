@@ -32,6 +32,10 @@ type Source struct {
 // Value is the V column of row id.
 func Value(id int) string { return fmt.Sprintf("v%d, \"quoted\"", id) }
 
+// commitSCN and xid are transaction i's commit SCN and XID.
+func commitSCN(i int) uint64 { return uint64(i*10 + 9) }
+func xid(i int) string       { return fmt.Sprintf("%08x", i) }
+
 // IDs returns the ids of the first txns transactions, in order.
 func IDs(txns int) []int {
 	var ids []int
@@ -55,7 +59,7 @@ func (s Source) Run(ctx context.Context, from change.Position, h change.Handler)
 	for i := next; i < s.Txns; i++ {
 		for k := range i%5 + 1 {
 			id := i*10 + k
-			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), uint64(i*10+9), fmt.Sprintf("%08x", i), k
+			ev.SCN, ev.CommitSCN, ev.XID, ev.Seq = uint64(id), commitSCN(i), xid(i), k
 			ev.Row[0] = change.Value{Text: strconv.Itoa(id)}
 			ev.Row[1] = change.Value{Text: Value(id)}
 			if err := h.Change(ctx, &ev); err != nil {
@@ -77,8 +81,10 @@ func (s Source) Run(ctx context.Context, from change.Position, h change.Handler)
 	return nil
 }
 
-// WriteTruth writes the final contents of S.T after txns transactions to
-// dir, as redoflow verify reads it (S.T.csv and _keys.json).
+// WriteTruth writes the truth about txns transactions to dir, as redoflow
+// verify reads it: the committed change log (_changes/S.T.csv: each insert
+// with the commit SCN, XID and _seq Run hands over), the final contents of
+// S.T (S.T.csv) and _keys.json.
 func WriteTruth(dir string, txns int) error {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -88,6 +94,21 @@ func WriteTruth(dir string, txns int) error {
 	}
 	w.Flush()
 	if err := os.WriteFile(filepath.Join(dir, "S.T.csv"), b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	b.Reset()
+	w.Write([]string{"_op", "_commit_scn", "_xid", "_seq", "ID", "V"})
+	for i := range txns {
+		for k := range i%5 + 1 {
+			id := i*10 + k
+			w.Write([]string{"c", strconv.FormatUint(commitSCN(i), 10), xid(i), strconv.Itoa(k), strconv.Itoa(id), Value(id)})
+		}
+	}
+	w.Flush()
+	if err := os.MkdirAll(filepath.Join(dir, "_changes"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_changes", "S.T.csv"), b.Bytes(), 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "_keys.json"), []byte(`{"S.T":["ID"]}`), 0o644)
