@@ -357,8 +357,10 @@ func (c *cluster) verify() {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	m, d, x := rep.Totals()
-	c.t.Logf("verify: %d missing, %d duplicated, %d mismatched\n%s", m, d, x, rep)
+	c.t.Logf("verify:\n%s", rep)
+	if !rep.Ran(verify.ModePerChange) {
+		c.t.Fatal("verify did not run the per-change check")
+	}
 	if !rep.OK() {
 		c.t.Fatal("verify: the output does not match the truth")
 	}
