@@ -37,9 +37,6 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("%w: %q: use auto, per-change or final-state", ErrMode, s)
 }
 
-// ErrMode is returned for a mode that does not exist.
-var ErrMode = errors.New("unknown verify mode")
-
 // Options are the settings of a verification. The zero value is ModeAuto,
 // with the start taken from the output.
 type Options struct {
