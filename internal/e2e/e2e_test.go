@@ -133,14 +133,33 @@ func TestCrashRecovery(t *testing.T) {
 	if killed < 5 {
 		t.Fatalf("only %d runs were killed", killed)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Logf("%d runs killed", killed)
+	verifyOutput(t, redoflowBin, filepath.Join(dir, "out"), truth)
+}
+
+// verifyOutput runs redoflow verify on a job's output against the truth of
+// redoflow sim and fails the test unless both checks ran, the per-change
+// one first, and found no difference.
+func verifyOutput(t *testing.T, bin, out, truth string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, redoflowBin, "verify", "--output", filepath.Join(dir, "out"), "--truth", truth).CombinedOutput()
-	t.Logf("%d runs killed; verify:\n%s", killed, out)
+	b, err := exec.CommandContext(ctx, bin, "verify", "--output", out, "--truth", truth).CombinedOutput()
+	report := string(b)
+	t.Logf("verify:\n%s", report)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	if !strings.Contains(string(out), "total: 0 missing, 0 duplicated, 0 mismatched") {
+	if !strings.HasPrefix(report, "mode: per-change and final-state\n") {
+		t.Fatal("verify did not run the per-change and the final-state checks")
+	}
+	clean := false
+	for _, l := range strings.Split(report, "\n") {
+		if rest, ok := strings.CutPrefix(l, "per-change total: 0 missing, 0 extra, 0 duplicated, 0 wrong transactions"); ok {
+			clean = rest == "" || rest == "; snapshot rows: 0 missing, 0 extra, 0 duplicated, 0 wrong"
+		}
+	}
+	if !clean || !strings.Contains(report, "final-state total: 0 missing, 0 duplicated, 0 mismatched\n") {
 		t.Fatal("verify reported differences")
 	}
 }
