@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -140,7 +141,8 @@ func TestCrashRecovery(t *testing.T) {
 // verifyOutput runs redoflow verify on a job's output against the truth of
 // redoflow sim and fails the test unless both checks ran, the per-change
 // one first, and found no difference.
-func verifyOutput(t *testing.T, bin, out, truth string) {
+// It returns the report.
+func verifyOutput(t *testing.T, bin, out, truth string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -162,13 +164,16 @@ func verifyOutput(t *testing.T, bin, out, truth string) {
 	if !clean || !strings.Contains(report, "final-state total: 0 missing, 0 duplicated, 0 mismatched\n") {
 		t.Fatal("verify reported differences")
 	}
+	return report
 }
 
 // kill is how one run of the job ends: SIGKILLed by itself at a failpoint
-// ("name=N"), or by the test after a delay.
+// ("name=N"), or by the test after a delay; with once set, the delay
+// starts when once first reports true (polled every 100 ms).
 type kill struct {
 	failpoint string
 	after     time.Duration
+	once      func() bool
 }
 
 // crashLoop runs redoflow run --until-truth over and over: the first runs
@@ -195,10 +200,36 @@ func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kil
 			t.Fatal(err)
 		}
 		var timer *time.Timer
-		if k.after > 0 {
+		exited := make(chan struct{})
+		var watch sync.WaitGroup
+		switch {
+		case k.after > 0 && k.once != nil:
+			// Shutdown order: the watcher returns once the run has exited,
+			// and the loop waits for it before the next run.
+			watch.Add(1)
+			go func() {
+				defer watch.Done()
+				tick := time.NewTicker(100 * time.Millisecond)
+				defer tick.Stop()
+				for !k.once() {
+					select {
+					case <-exited:
+						return
+					case <-tick.C:
+					}
+				}
+				select {
+				case <-exited:
+				case <-time.After(k.after):
+					cmd.Process.Signal(syscall.SIGKILL)
+				}
+			}()
+		case k.after > 0:
 			timer = time.AfterFunc(k.after, func() { cmd.Process.Signal(syscall.SIGKILL) })
 		}
 		err := cmd.Wait()
+		close(exited)
+		watch.Wait()
 		hung := runCtx.Err() != nil
 		cancelRun()
 		if timer != nil {
