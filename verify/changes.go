@@ -463,11 +463,15 @@ func (c *checker) compareTable(rep *ChangeReport, table string, cols []string, o
 			return tc.ct, fmt.Errorf("verify: %s: %w", table, err)
 		}
 	}
-	var truth []ent
 	var state map[uint64]snapState
 	if rep.SnapshotSCN > 0 {
 		state = map[uint64]snapState{}
 	}
+	// The truth streams by: its changes of one commit SCN at a time meet
+	// the output's, sorted; only the output is held.
+	slices.SortFunc(ot.changes, byTxn)
+	m := &merger{tc: tc, rep: rep, got: ot.changes}
+	var batch []ent
 	if cols != nil {
 		f := filepath.Join(c.truth, changeLogDir, table+".csv")
 		fi := c.addFile(f)
@@ -500,18 +504,23 @@ func (c *checker) compareTable(rep *ChangeReport, table string, cols []string, o
 			if err != nil {
 				return fmt.Errorf("_seq %q: %w", r[3], err)
 			}
-			truth = append(truth, ent{scn: scn, xid: c.xid(r[2]), seq: int32(seq), hash: c.hash(op[0], vals, nil), at: at})
+			if len(batch) > 0 && batch[0].scn != scn {
+				m.commitSCN(batch)
+				batch = batch[:0]
+			}
+			batch = append(batch, ent{scn: scn, xid: c.xid(r[2]), seq: int32(seq), hash: c.hash(op[0], vals, nil), at: at})
+			tc.ct.WantChanges++
 			return nil
 		})
 		if err != nil {
 			return tc.ct, err
 		}
 	}
+	m.commitSCN(batch)
+	m.done()
 	if state != nil {
 		tc.compareSnapshot(state, ot.snap)
 	}
-	tc.ct.WantChanges = len(truth)
-	tc.compareChanges(rep, truth, ot.changes)
 	if err := tc.render(); err != nil {
 		return tc.ct, err
 	}
@@ -606,46 +615,64 @@ func next(es []ent) (txn, rest []ent) {
 	return es[:n], es[n:]
 }
 
-func (tc *tableCheck) compareChanges(rep *ChangeReport, truth, got []ent) {
-	slices.SortFunc(truth, byTxn)
-	slices.SortFunc(got, byTxn)
-	c := tc.c
-	for len(truth) > 0 || len(got) > 0 {
-		var d int
-		switch {
-		case len(truth) == 0:
-			d = 1
-		case len(got) == 0:
-			d = -1
-		default:
-			d = cmp.Or(cmp.Compare(truth[0].scn, got[0].scn), cmp.Compare(truth[0].xid, got[0].xid))
-		}
-		var want, have []ent
-		if d <= 0 {
-			want, truth = next(truth)
-			tc.ct.Want++
-		}
-		if d >= 0 {
-			have, got = next(got)
-			tc.ct.Got++
-		}
-		switch {
-		case have == nil:
-			tc.ct.Missing++
-			tc.note("missing", "xid %s commit SCN %d, %d changes; the first: %s", c.xids[want[0].xid], want[0].scn, len(want), want[0].at)
-		case want == nil:
-			tc.ct.Extra++
-			why := "not in the truth: rolled back, or never made"
-			switch e := have[0]; {
-			case e.scn <= rep.From:
-				why = fmt.Sprintf("committed at or before the start SCN %d", rep.From)
-			case rep.To > 0 && e.scn > rep.To:
-				why = fmt.Sprintf("committed after SCN %d", rep.To)
-			}
-			tc.note("extra", "xid %s commit SCN %d, %d changes, %s; the first: %s", c.xids[have[0].xid], have[0].scn, len(have), why, have[0].at)
-		default:
-			tc.compareTxn(want, have)
-		}
+// merger walks the output's changes, sorted by transaction, alongside the
+// truth's, which arrive one commit SCN at a time.
+type merger struct {
+	tc  *tableCheck
+	rep *ChangeReport
+	got []ent // the output's changes not yet met
+}
+
+// commitSCN compares the truth's transactions of one commit SCN (its
+// changes in file order) with the output's.
+func (m *merger) commitSCN(batch []ent) {
+	slices.SortStableFunc(batch, func(a, b ent) int { return cmp.Or(cmp.Compare(a.xid, b.xid), cmp.Compare(a.seq, b.seq)) })
+	for len(batch) > 0 {
+		var want []ent
+		want, batch = next(batch)
+		m.txn(want)
+	}
+}
+
+func (m *merger) txn(want []ent) {
+	tc := m.tc
+	tc.ct.Want++
+	for len(m.got) > 0 && cmp.Or(cmp.Compare(m.got[0].scn, want[0].scn), cmp.Compare(m.got[0].xid, want[0].xid)) < 0 {
+		m.extra()
+	}
+	if len(m.got) == 0 || !sameTxn(m.got[0], want[0]) {
+		tc.ct.Missing++
+		tc.note("missing", "xid %s commit SCN %d, %d changes; the first: %s", tc.c.xids[want[0].xid], want[0].scn, len(want), want[0].at)
+		return
+	}
+	var have []ent
+	have, m.got = next(m.got)
+	tc.ct.Got++
+	tc.compareTxn(want, have)
+}
+
+// extra reports the output's next transaction, which the truth does not
+// have.
+func (m *merger) extra() {
+	tc := m.tc
+	var have []ent
+	have, m.got = next(m.got)
+	tc.ct.Got++
+	tc.ct.Extra++
+	why := "not in the truth: rolled back, or never made"
+	switch e := have[0]; {
+	case e.scn <= m.rep.From:
+		why = fmt.Sprintf("committed at or before the start SCN %d", m.rep.From)
+	case m.rep.To > 0 && e.scn > m.rep.To:
+		why = fmt.Sprintf("committed after SCN %d", m.rep.To)
+	}
+	tc.note("extra", "xid %s commit SCN %d, %d changes, %s; the first: %s", tc.c.xids[have[0].xid], have[0].scn, len(have), why, have[0].at)
+}
+
+// done reports what is left of the output as extra.
+func (m *merger) done() {
+	for len(m.got) > 0 {
+		m.extra()
 	}
 }
 
