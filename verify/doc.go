@@ -32,9 +32,10 @@
 // table without a key that the log updates before s0 cannot be replayed;
 // the report says so.
 //
-// The output and the truth are read once into compact entries (a hash of
-// each row, its transaction, _seq and place) and compared sorted, so a few
-// million changes take seconds; the rows an example cites are read again.
+// The output is read once into compact entries (a hash of each row, its
+// transaction, _seq and place) and sorted; the truth streams past them, so
+// a few million changes take seconds and a few hundred MB; the rows an
+// example cites are read again.
 // NULL and the empty string compare equal, as encoding/csv reads both as
 // an empty field.
 //
