@@ -90,11 +90,29 @@ func endToEndOnce(b *testing.B, changes int, interval time.Duration) e2eRun {
 	r.simCPU = procCPU(b, sim.Process.Pid) - simBefore
 	r.jobCPU = run.ProcessState.UserTime() + run.ProcessState.SystemTime()
 	r.redoChanges = checkStreamed(b, jobLog.String(), committed)
-	out, err := exec.Command(bin, "verify", "--output", filepath.Join(dir, "out"), "--truth", truth).CombinedOutput()
-	if err != nil {
-		b.Fatalf("verify after the benchmark: %v\n%s", err, out)
-	}
+	verifyStreamed(b, bin, filepath.Join(dir, "out"), truth)
 	return r
+}
+
+// verifyStreamed runs the per-change verify of a job that streamed from the
+// sim's _start_scn: every transaction the workload committed after it, once.
+func verifyStreamed(b testing.TB, bin, out, truth string) {
+	b.Helper()
+	out2, err := exec.Command(bin, "verify", "--mode", "per-change", "--from-scn", startSCN(b, truth),
+		"--output", out, "--truth", truth).CombinedOutput()
+	if err != nil {
+		b.Fatalf("verify after the benchmark: %v\n%s", err, out2)
+	}
+}
+
+// startSCN reads the SCN the sim's workload started from (_start_scn).
+func startSCN(b testing.TB, truth string) string {
+	b.Helper()
+	scn, err := os.ReadFile(filepath.Join(truth, "_start_scn"))
+	if err != nil {
+		b.Fatalf("the sim's start SCN: %v", err)
+	}
+	return strings.TrimSpace(string(scn))
 }
 
 // streamEnv is jobEnv with the job streaming from the SCN the sim's
@@ -102,12 +120,8 @@ func endToEndOnce(b *testing.B, changes int, interval time.Duration) e2eRun {
 // reads every change of the workload from the redo and snapshots nothing.
 func streamEnv(b testing.TB, addr, dir, truth string) []string {
 	b.Helper()
-	scn, err := os.ReadFile(filepath.Join(truth, "_start_scn"))
-	if err != nil {
-		b.Fatalf("the sim's start SCN: %v", err)
-	}
 	return append(jobEnv(addr, dir), "SCAN_STARTUP_MODE=specific-offset",
-		"SCAN_STARTUP_SPECIFIC_OFFSET_SCN="+strings.TrimSpace(string(scn)))
+		"SCAN_STARTUP_SPECIFIC_OFFSET_SCN="+startSCN(b, truth))
 }
 
 // checkStreamed fails the benchmark unless the job's final "job ended" log

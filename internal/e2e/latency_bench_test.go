@@ -143,9 +143,7 @@ func latencyOnce(b *testing.B, rate, secs int) []time.Duration {
 		b.Fatalf("redoflow run: %v\n%s", err, tail(jobLog.String(), 20))
 	}
 	checkStreamed(b, jobLog.String(), workloadCommitted(b, simLog.Name()))
-	if out, err := exec.Command(bin, "verify", "--output", out, "--truth", truth).CombinedOutput(); err != nil {
-		b.Fatalf("verify after the benchmark: %v\n%s", err, out)
-	}
+	verifyStreamed(b, bin, out, truth)
 
 	warm := started.Add(3 * time.Second)
 	var lat []time.Duration
