@@ -69,7 +69,9 @@ func TestDemoThenVerify(t *testing.T) {
 	}{
 		{"an UPDATE dropped from the middle of a file", func(t *testing.T, out string) {
 			editFirst(t, out, info, func(recs [][]string, i int) ([][]string, bool) {
-				if i == 0 || i == len(recs)-1 || recs[i][0] != "u" {
+				// Inside a transaction with other changes in this file, so
+				// that the change, not the whole transaction, is missing.
+				if i == 0 || i == len(recs)-1 || recs[i][0] != "u" || !inLargerTxn(recs, i) {
 					return nil, false
 				}
 				return slices.Delete(recs, i, i+1), true
@@ -79,7 +81,7 @@ func TestDemoThenVerify(t *testing.T) {
 			later := laterChanged(t, out, info)
 			editFirst(t, out, info, func(recs [][]string, i int) ([][]string, bool) {
 				r := recs[i]
-				if r[0] != "u" || !later[r[6]+"@"+r[2]] {
+				if r[0] != "u" || !later[r[6]+"@"+r[2]] || !inLargerTxn(recs, i) {
 					return nil, false
 				}
 				return slices.Delete(recs, i, i+1), true
@@ -278,4 +280,13 @@ func copyTree(t *testing.T, from, to string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// inLargerTxn reports whether the change at recs[i] shares its transaction
+// (commit SCN and XID) with a neighbouring row of the same file.
+func inLargerTxn(recs [][]string, i int) bool {
+	same := func(j int) bool {
+		return j > 0 && j < len(recs) && recs[j][2] == recs[i][2] && recs[j][4] == recs[i][4]
+	}
+	return same(i-1) || same(i+1)
 }
