@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +207,63 @@ func atoiT(t *testing.T, s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestTruthNullAndEmpty: the change log and the table dump write NULL as
+// an empty field and an empty LOB as "", as redoflow's CSV output does, so
+// that a check can tell them apart.
+func TestTruthNullAndEmpty(t *testing.T) {
+	db, _ := newTestDB(t, nil)
+	dir := t.TempDir()
+	doc := mustTable(t, db, TableSpec{Schema: "S", Name: "DOC", PrimaryKey: []string{"ID"}, Columns: []ColumnSpec{
+		{Name: "ID", Type: "NUMBER"}, {Name: "BODY", Type: "CLOB"}, {Name: "NOTE", Type: "VARCHAR2(10)"}}})
+	one := mustTable(t, db, TableSpec{Schema: "S", Name: "ONE", Columns: []ColumnSpec{{Name: "BODY", Type: "CLOB"}}})
+	l, err := db.RecordChanges(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := db.Begin("U")
+	for _, row := range [][]any{{1, "", ""}, {2, nil, nil}, {3, "x", "y"}} {
+		if _, err := tx.Insert(doc, row...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, body := range []any{"", nil} {
+		if _, err := tx.Insert(one, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scn, err := tx.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DumpDir(dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	xid := ""
+	log, err := os.ReadFile(filepath.Join(dir, ChangeLogDir, "S.DOC.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(string(log), "\n"); len(lines) > 1 {
+		xid = strings.Split(lines[1], ",")[2]
+	}
+	s := strconv.FormatUint(scn, 10)
+	for name, want := range map[string]string{
+		ChangeLogDir + "/S.DOC.csv": "_op,_commit_scn,_xid,_seq,ID,BODY,NOTE\nc," + s + "," + xid + ",0,1,\"\",\nc," + s + "," + xid + ",1,2,,\nc," + s + "," + xid + ",2,3,x,y\n",
+		ChangeLogDir + "/S.ONE.csv": "_op,_commit_scn,_xid,_seq,BODY\nc," + s + "," + xid + ",3,\"\"\nc," + s + "," + xid + ",4,\n",
+		"S.DOC.csv":                 "ID,BODY,NOTE\n1,\"\",\n2,,\n3,x,y\n",
+		"S.ONE.csv":                 "BODY\n\"\"\n\n",
+	} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, got, want)
+		}
+	}
 }

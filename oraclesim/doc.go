@@ -13,11 +13,12 @@
 // every table's committed contents as of an SCN (<SCHEMA>.<TABLE>.csv), and
 // a ChangeLog, started with RecordChanges before the first change, writes
 // every committed change in commit order (_changes/<SCHEMA>.<TABLE>.csv:
-// _op, _commit_scn, _xid, _seq and the row). Changes of rolled back
-// transactions and changes undone by ROLLBACK TO SAVEPOINT never commit and
-// are in neither. The workload rolls back whole transactions
-// (RollbackShare) and rolls others back to a savepoint halfway before
-// making a few more changes and committing (PartialRollbackShare).
+// _op, _commit_scn, _xid, _seq and the row). Both write NULL as an empty
+// field and an empty value (an empty LOB) as "", as the output does.
+// Changes of rolled back transactions and changes undone by ROLLBACK TO
+// SAVEPOINT never commit and are in neither. The workload rolls back whole
+// transactions (RollbackShare) and rolls others back to a savepoint halfway
+// before making a few more changes and committing (PartialRollbackShare).
 //
 // It knows nothing about redoflow's reader: it renders SQL_REDO the way the
 // real samples in testdata/ show, and nothing more.

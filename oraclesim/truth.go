@@ -1,7 +1,7 @@
 package oraclesim
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -24,32 +24,42 @@ func CanonicalValue(t Type, v any) (s string, ok bool, err error) {
 
 // DumpCSV writes a table's committed contents as of scn (0 = now) as CSV: a
 // header of column names, then one line per row sorted by primary key (or
-// by every column for a table without one), values in canonical form, NULL
-// as an empty field.
+// by every column for a table without one), values in canonical form,
+// written as redoflow's CSV output writes them: NULL as an empty field, an
+// empty value (a LOB) as "".
 func (db *DB) DumpCSV(w io.Writer, t *Table, scn uint64) error {
 	rows, err := db.RowsAsOf(t, scn)
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	header := make([]string, len(t.cols))
+	bw := bufio.NewWriter(w)
+	var b []byte
 	for i, c := range t.cols {
-		header[i] = c.Name
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCSVField(b, c.Name, false)
 	}
-	if err := cw.Write(header); err != nil {
+	b = append(b, '\n')
+	if _, err := bw.Write(b); err != nil {
 		return err
 	}
-	rec := make([]string, len(t.cols))
 	for _, r := range rows {
+		b = b[:0]
 		for i, c := range t.cols {
-			rec[i] = canonical(c.Type, r[i])
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if r[i] != nil {
+				b = appendCSVField(b, canonical(c.Type, r[i]), true)
+			}
 		}
-		if err := cw.Write(rec); err != nil {
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
 }
 
 // DumpDir writes DumpCSV of every table to dir/<SCHEMA>.<TABLE>.csv.
