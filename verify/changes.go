@@ -3,8 +3,6 @@ package verify
 import (
 	"cmp"
 	"encoding/binary"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -27,7 +25,13 @@ type ChangeReport struct {
 	// the output has none; the snapshot is then checked against the tables
 	// as the change log has them at that SCN.
 	SnapshotSCN uint64
-	Tables      []ChangeTable
+	// Only is the tables checked when Options.Tables chose them; nil when
+	// every table of the truth (and of the output) was.
+	Only []string
+	// AllowUncheckedSnapshot is Options.AllowUncheckedSnapshot: a snapshot
+	// that could not be checked does not fail the check.
+	AllowUncheckedSnapshot bool
+	Tables                 []ChangeTable
 }
 
 // ChangeTable is the per-change outcome for one table. Transactions are
@@ -44,6 +48,11 @@ type ChangeTable struct {
 	// in the output more than once; in both with different changes, values
 	// or order.
 	Missing, Extra, Duplicated, Wrong int
+	// OutOfOrder counts the places where the output, read in write order
+	// (per task, its part files by number), breaks commit order: a commit
+	// SCN below the one before it, a transaction going on after another
+	// one began, or a snapshot row after a change.
+	OutOfOrder int
 	// SnapshotRows is the number of snapshot rows in the output,
 	// SnapshotWant the rows of the table at the snapshot SCN.
 	SnapshotRows, SnapshotWant int
@@ -51,26 +60,52 @@ type ChangeTable struct {
 	// more than once, or with other values than the table had.
 	SnapshotMissing, SnapshotExtra, SnapshotDuplicated, SnapshotWrong int
 	// SnapshotUnchecked says why the snapshot of this table could not be
-	// checked; empty when it was (or when there is no snapshot).
+	// checked; empty when it was (or when there is no snapshot). The table
+	// is then not OK, unless the report allows it.
 	SnapshotUnchecked string
 	// Examples are the first few differences of each kind.
 	Examples []string
 }
 
-// OK reports whether the table's changes and snapshot match.
-func (t ChangeTable) OK() bool {
-	return t.Missing == 0 && t.Extra == 0 && t.Duplicated == 0 && t.Wrong == 0 &&
+// OK reports whether the table's changes match, in order, and its snapshot
+// was checked and matches.
+func (t ChangeTable) OK() bool { return t.matches() && t.SnapshotUnchecked == "" }
+
+// matches reports whether no difference was found.
+func (t ChangeTable) matches() bool {
+	return t.Missing == 0 && t.Extra == 0 && t.Duplicated == 0 && t.Wrong == 0 && t.OutOfOrder == 0 &&
 		t.SnapshotMissing == 0 && t.SnapshotExtra == 0 && t.SnapshotDuplicated == 0 && t.SnapshotWrong == 0
 }
 
-// OK reports whether every table matches.
+// OK reports whether every table matches and every snapshot was checked
+// (or AllowUncheckedSnapshot is set).
 func (r *ChangeReport) OK() bool {
 	for _, t := range r.Tables {
-		if !t.OK() {
+		if !t.matches() || t.SnapshotUnchecked != "" && !r.AllowUncheckedSnapshot {
 			return false
 		}
 	}
 	return true
+}
+
+// OutOfOrder sums the places out of order of all tables.
+func (r *ChangeReport) OutOfOrder() int {
+	n := 0
+	for _, t := range r.Tables {
+		n += t.OutOfOrder
+	}
+	return n
+}
+
+// Unchecked returns the tables whose snapshot could not be checked.
+func (r *ChangeReport) Unchecked() []string {
+	var s []string
+	for _, t := range r.Tables {
+		if t.SnapshotUnchecked != "" {
+			s = append(s, t.Table)
+		}
+	}
+	return s
 }
 
 // Totals sums the transaction counts of all tables.
@@ -101,14 +136,17 @@ func (r *ChangeReport) String() string {
 	if r.To > 0 {
 		fmt.Fprintf(&b, " up to SCN %d", r.To)
 	}
-	b.WriteString(" exactly once")
+	b.WriteString(" exactly once, in commit order")
 	if r.SnapshotSCN > 0 {
 		fmt.Fprintf(&b, "; snapshot rows checked against the tables at SCN %d", r.SnapshotSCN)
 	}
+	if r.Only != nil {
+		fmt.Fprintf(&b, "; only the tables %s, _seq counted over them", strings.Join(r.Only, ","))
+	}
 	b.WriteString("\n")
 	for _, t := range r.Tables {
-		fmt.Fprintf(&b, "%s: %d transactions (%d changes) expected, %d (%d changes) in the output: %d missing, %d extra, %d duplicated, %d wrong",
-			t.Table, t.Want, t.WantChanges, t.Got, t.GotChanges, t.Missing, t.Extra, t.Duplicated, t.Wrong)
+		fmt.Fprintf(&b, "%s: %d transactions (%d changes) expected, %d (%d changes) in the output: %d missing, %d extra, %d duplicated, %d wrong, %d out of order",
+			t.Table, t.Want, t.WantChanges, t.Got, t.GotChanges, t.Missing, t.Extra, t.Duplicated, t.Wrong, t.OutOfOrder)
 		switch {
 		case r.SnapshotSCN == 0:
 		case t.SnapshotUnchecked != "":
@@ -128,7 +166,15 @@ func (r *ChangeReport) String() string {
 		m, x, d, w := r.SnapshotTotals()
 		fmt.Fprintf(&b, "; snapshot rows: %d missing, %d extra, %d duplicated, %d wrong", m, x, d, w)
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "\nper-change order: %d out of order\n", r.OutOfOrder())
+	if u := r.Unchecked(); len(u) > 0 {
+		fmt.Fprintf(&b, "per-change snapshot not checked: %s", strings.Join(u, ", "))
+		if r.AllowUncheckedSnapshot {
+			b.WriteString(" (allowed by --allow-unchecked-snapshot)\n")
+		} else {
+			b.WriteString(" (a failure; --allow-unchecked-snapshot accepts it)\n")
+		}
+	}
 	return b.String()
 }
 
@@ -165,6 +211,10 @@ type outTable struct {
 	columns []string // nil when the table has no files
 	changes []ent
 	snap    []snapEnt
+	// Places where the files, read in write order, break commit order,
+	// and the first few.
+	disorder int
+	orderEx  []example
 }
 
 type checker struct {
@@ -177,44 +227,120 @@ type checker struct {
 	xids       []string
 	files      []string
 	snapSCNs   map[uint64]int // SCN -> snapshot rows
+	refs       []*ent         // scratch of renumber
 }
 
+// xid interns an XID; the string kept is a copy, not a piece of the
+// record it came from.
 func (c *checker) xid(s string) int32 {
 	if i, ok := c.xidIdx[s]; ok {
 		return i
 	}
+	s = strings.Clone(s)
 	i := int32(len(c.xids))
 	c.xidIdx[s] = i
 	c.xids = append(c.xids, s)
 	return i
 }
 
-func (c *checker) hash(op byte, vals []string, idx []int) uint64 {
+// hash hashes op and the values (those at idx, when not nil), NULL apart
+// from the empty string.
+func (c *checker) hash(op byte, vals []string, null []bool, idx []int) uint64 {
 	c.h.Reset()
 	c.h.WriteByte(op)
 	var n [4]byte
-	add := func(v string) {
-		binary.LittleEndian.PutUint32(n[:], uint32(len(v)))
+	add := func(i int) {
+		if null[i] {
+			binary.LittleEndian.PutUint32(n[:], ^uint32(0))
+			c.h.Write(n[:])
+			return
+		}
+		binary.LittleEndian.PutUint32(n[:], uint32(len(vals[i])))
 		c.h.Write(n[:])
-		c.h.WriteString(v)
+		c.h.WriteString(vals[i])
 	}
 	if idx == nil {
-		for _, v := range vals {
-			add(v)
+		for i := range vals {
+			add(i)
 		}
 	} else {
 		for _, i := range idx {
-			add(vals[i])
+			add(i)
 		}
 	}
 	return c.h.Sum64()
 }
 
-// perChange runs the per-change check.
-func perChange(outputDir, truthDir string, opts Options, keys map[string][]string) (*ChangeReport, error) {
+// perChange runs the per-change check of the tables given (nil: every
+// table of the truth and of the output).
+func perChange(outputDir, truthDir string, opts Options, keys map[string][]string, only []string) (*ChangeReport, error) {
 	c := &checker{out: outputDir, truth: truthDir, opts: opts, keys: keys, seed: maphash.MakeSeed(),
 		xidIdx: map[string]int32{}, snapSCNs: map[uint64]int{}}
 	c.h.SetSeed(c.seed)
+	truthCols, err := changeLogs(truthDir)
+	if err != nil {
+		return nil, err
+	}
+	tables := only
+	if tables == nil {
+		for t := range truthCols {
+			tables = append(tables, t)
+		}
+		// Output tables the truth does not know: everything in them is
+		// extra.
+		dirs, _ := filepath.Glob(filepath.Join(outputDir, "*", "part-*.csv"))
+		for _, f := range dirs {
+			if t := filepath.Base(filepath.Dir(f)); truthCols[t] == nil && !slices.Contains(tables, t) {
+				tables = append(tables, t)
+			}
+		}
+		slices.Sort(tables)
+	}
+	outs := make([]*outTable, len(tables))
+	for i, t := range tables {
+		if outs[i], err = c.readOutput(t, truthCols[t]); err != nil {
+			return nil, err
+		}
+	}
+	rep := &ChangeReport{To: opts.ToSCN, Only: only, AllowUncheckedSnapshot: opts.AllowUncheckedSnapshot}
+	if err := c.start(rep); err != nil {
+		return nil, err
+	}
+	checks := make([]*tableCheck, len(tables))
+	var logs []*truthLog
+	defer func() {
+		for _, l := range logs {
+			l.f.Close()
+		}
+	}()
+	for i, t := range tables {
+		if checks[i], err = c.newTableCheck(rep, t, truthCols[t], outs[i]); err != nil {
+			return nil, err
+		}
+		outs[i] = nil
+		if truthCols[t] != nil {
+			l, err := c.openLog(checks[i])
+			if err != nil {
+				return nil, err
+			}
+			logs = append(logs, l)
+		}
+	}
+	if err := c.streamLogs(rep, logs); err != nil {
+		return nil, err
+	}
+	for _, tc := range checks {
+		if err := tc.finish(); err != nil {
+			return nil, err
+		}
+		rep.Tables = append(rep.Tables, tc.ct)
+	}
+	return rep, nil
+}
+
+// changeLogs returns the tables of the truth's change log and their
+// columns.
+func changeLogs(truthDir string) (map[string][]string, error) {
 	logs, err := filepath.Glob(filepath.Join(truthDir, changeLogDir, "*.csv"))
 	if err != nil {
 		return nil, err
@@ -222,10 +348,8 @@ func perChange(outputDir, truthDir string, opts Options, keys map[string][]strin
 	if len(logs) == 0 {
 		return nil, fmt.Errorf("verify: no <SCHEMA>.<TABLE>.csv files in %s", filepath.Join(truthDir, changeLogDir))
 	}
-	truthCols := map[string][]string{}
-	var tables []string
+	cols := map[string][]string{}
 	for _, f := range logs {
-		table := strings.TrimSuffix(filepath.Base(f), ".csv")
 		h, err := readHeader(f)
 		if err != nil {
 			return nil, err
@@ -233,36 +357,9 @@ func perChange(outputDir, truthDir string, opts Options, keys map[string][]strin
 		if len(h) < len(changeMeta) || !slices.Equal(h[:len(changeMeta)], changeMeta) {
 			return nil, fmt.Errorf("verify: %s: header %v does not start with %v", f, h, changeMeta)
 		}
-		truthCols[table] = h[len(changeMeta):]
-		tables = append(tables, table)
+		cols[strings.TrimSuffix(filepath.Base(f), ".csv")] = h[len(changeMeta):]
 	}
-	// Output tables the truth does not know: everything in them is extra.
-	dirs, _ := filepath.Glob(filepath.Join(outputDir, "*", "part-*.csv"))
-	for _, f := range dirs {
-		if t := filepath.Base(filepath.Dir(f)); truthCols[t] == nil && !slices.Contains(tables, t) {
-			tables = append(tables, t)
-		}
-	}
-	slices.Sort(tables)
-	outs := make(map[string]*outTable, len(tables))
-	for _, t := range tables {
-		if outs[t], err = c.readOutput(t, truthCols[t]); err != nil {
-			return nil, err
-		}
-	}
-	rep := &ChangeReport{To: opts.ToSCN}
-	if err := c.start(rep); err != nil {
-		return nil, err
-	}
-	for _, t := range tables {
-		ct, err := c.compareTable(rep, t, truthCols[t], outs[t])
-		if err != nil {
-			return nil, err
-		}
-		outs[t] = nil // let the table's entries go
-		rep.Tables = append(rep.Tables, ct)
-	}
-	return rep, nil
+	return cols, nil
 }
 
 // start settles where the job started: --from-scn, else the snapshot rows'
@@ -292,36 +389,38 @@ func (c *checker) start(rep *ChangeReport) error {
 	return nil
 }
 
+// part is a committed file of a table: part-<task>-<n>.csv.
+type part struct {
+	task string
+	n    int // -1 when the name has no number
+	path string
+}
+
 // partFiles returns a table's committed files in write order: by task,
-// then by number.
-func partFiles(dir string) ([]string, error) {
+// then by number, as numbers (part-0-10 after part-0-9). A task's sink
+// numbers its files in the order it opens them and goes on from its
+// checkpoint after a restart or failover, so this is the order each task
+// wrote its rows in.
+func partFiles(dir string) ([]part, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "part-*.csv"))
 	if err != nil {
 		return nil, err
 	}
-	type part struct {
-		task string
-		n    int
-		name string
-	}
 	parts := make([]part, len(files))
 	for i, f := range files {
 		base := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "part-"), ".csv")
-		p := part{task: base, n: -1, name: f}
+		p := part{task: base, n: -1, path: f}
 		if j := strings.LastIndexByte(base, '-'); j >= 0 {
-			if n, err := strconv.Atoi(base[j+1:]); err == nil {
+			if n, err := strconv.Atoi(base[j+1:]); err == nil && n >= 0 {
 				p.task, p.n = base[:j], n
 			}
 		}
 		parts[i] = p
 	}
 	slices.SortFunc(parts, func(a, b part) int {
-		return cmp.Or(cmp.Compare(a.task, b.task), cmp.Compare(a.n, b.n), cmp.Compare(a.name, b.name))
+		return cmp.Or(cmp.Compare(a.task, b.task), cmp.Compare(a.n, b.n), cmp.Compare(a.path, b.path))
 	})
-	for i, p := range parts {
-		files[i] = p.name
-	}
-	return files, nil
+	return parts, nil
 }
 
 func (c *checker) addFile(name string) int32 {
@@ -329,22 +428,45 @@ func (c *checker) addFile(name string) int32 {
 	return int32(len(c.files) - 1)
 }
 
-// readOutput reads a table's committed files into compact entries.
+// taskOrder follows one task's rows of a table in write order.
+type taskOrder struct {
+	changed bool    // a change row was read
+	scn     uint64  // the last change's commit SCN
+	xid     int32   // and transaction
+	ended   []int32 // transactions that ended at scn
+	change  loc     // the last change row
+	snap    bool    // the last row read was a snapshot row
+}
+
+// readOutput reads a table's committed files into compact entries, and
+// checks that each task wrote them in commit order.
 func (c *checker) readOutput(table string, cols []string) (*outTable, error) {
-	files, err := partFiles(filepath.Join(c.out, table))
+	parts, err := partFiles(filepath.Join(c.out, table))
 	if err != nil {
 		return nil, err
 	}
 	ot := &outTable{}
+	disorder := func(format string, args ...any) {
+		ot.disorder++
+		if len(ot.orderEx) < examplesPerKind {
+			ot.orderEx = append(ot.orderEx, example{format, args})
+		}
+	}
 	var keyIdx []int
-	for _, f := range files {
-		fi := c.addFile(f)
-		err := scanCSV(f, func(header []string) error {
+	orders := map[string]*taskOrder{}
+	for _, p := range parts {
+		fi := c.addFile(p.path)
+		o := orders[p.task]
+		if o == nil {
+			o = &taskOrder{}
+			orders[p.task] = o
+		}
+		err := scanFile(p.path, func(header []string) error {
 			if len(header) < metaCols || cols != nil && (len(header) != metaCols+len(cols) || !slices.Equal(header[metaCols:], cols)) {
 				return fmt.Errorf("has columns %v, the truth %v", header, cols)
 			}
 			if ot.columns == nil {
-				ot.columns = slices.Clone(header[metaCols:])
+				ot.columns = cloneStrings(header[metaCols:])
 				if keyIdx, err = keyIndex(ot.columns, c.keys[table]); err != nil {
 					return err
 				}
@@ -352,28 +474,49 @@ func (c *checker) readOutput(table string, cols []string) (*outTable, error) {
 				return fmt.Errorf("has columns %v, an earlier file %v", header[metaCols:], ot.columns)
 			}
 			return nil
-		}, func(r []string, line int) error {
-			if r[0] == "r" {
-				scn, err := strconv.ParseUint(r[2], 10, 64)
+		}, func(r *record) error {
+			at := loc{fi, int32(r.line)}
+			if r.fields[0] == "r" {
+				scn, err := strconv.ParseUint(r.fields[2], 10, 64)
 				if err != nil {
-					return fmt.Errorf("_commit_scn %q: %w", r[2], err)
+					return fmt.Errorf("_commit_scn %q: %w", r.fields[2], err)
 				}
 				c.snapSCNs[scn]++
-				vals := r[metaCols:]
-				row := c.hash(0, vals, nil)
+				vals, null := r.fields[metaCols:], r.null[metaCols:]
+				row := c.hash(0, vals, null, nil)
 				key := row
 				if keyIdx != nil {
-					key = c.hash(0, vals, keyIdx)
+					key = c.hash(0, vals, null, keyIdx)
 				}
-				ot.snap = append(ot.snap, snapEnt{key: key, row: row, at: loc{fi, int32(line)}})
+				ot.snap = append(ot.snap, snapEnt{key: key, row: row, at: at})
+				if o.changed && !o.snap {
+					disorder("task %s: snapshot row %s after the change %s", p.task, at, o.change)
+				}
+				o.snap = true
 				return nil
 			}
 			e, err := c.parseOutput(r)
 			if err != nil {
 				return err
 			}
-			e.at = loc{fi, int32(line)}
+			e.at = at
 			ot.changes = append(ot.changes, e)
+			if o.changed {
+				switch {
+				case e.scn < o.scn:
+					disorder("task %s: commit SCN %d after %d: %s after %s", p.task, e.scn, o.scn, at, o.change)
+					o.ended = o.ended[:0]
+				case e.scn > o.scn:
+					o.ended = o.ended[:0]
+				case e.xid != o.xid:
+					if slices.Contains(o.ended, e.xid) {
+						disorder("task %s: xid %s commit SCN %d goes on after xid %s began: %s after %s",
+							p.task, c.xids[e.xid], e.scn, c.xids[o.xid], at, o.change)
+					}
+					o.ended = append(o.ended, o.xid)
+				}
+			}
+			o.changed, o.snap, o.scn, o.xid, o.change = true, false, e.scn, e.xid, at
 			return nil
 		})
 		if err != nil {
@@ -383,23 +526,24 @@ func (c *checker) readOutput(table string, cols []string) (*outTable, error) {
 	return ot, nil
 }
 
-func (c *checker) parseOutput(r []string) (ent, error) {
+func (c *checker) parseOutput(r *record) (ent, error) {
 	var e ent
-	switch r[0] {
+	f := r.fields
+	switch f[0] {
 	case "c", "u", "d":
 	default:
-		return e, fmt.Errorf("_op %q", r[0])
+		return e, fmt.Errorf("_op %q", f[0])
 	}
 	var err error
-	if e.scn, err = strconv.ParseUint(r[2], 10, 64); err != nil {
-		return e, fmt.Errorf("_commit_scn %q: %w", r[2], err)
+	if e.scn, err = strconv.ParseUint(f[2], 10, 64); err != nil {
+		return e, fmt.Errorf("_commit_scn %q: %w", f[2], err)
 	}
-	seq, err := strconv.ParseInt(r[5], 10, 32)
+	seq, err := strconv.ParseInt(f[5], 10, 32)
 	if err != nil {
-		return e, fmt.Errorf("_seq %q: %w", r[5], err)
+		return e, fmt.Errorf("_seq %q: %w", f[5], err)
 	}
-	e.seq, e.xid = int32(seq), c.xid(r[4])
-	e.hash = c.hash(r[0][0], r[metaCols:], nil)
+	e.seq, e.xid = int32(seq), c.xid(f[4])
+	e.hash = c.hash(f[0][0], f[metaCols:], r.null[metaCols:], nil)
 	return e, nil
 }
 
@@ -430,6 +574,13 @@ type snapState struct {
 // tableCheck accumulates the comparison of one table.
 type tableCheck struct {
 	c        *checker
+	rep      *ChangeReport
+	table    string
+	cols     []string // the truth's columns, nil when it has no log of the table
+	keyIdx   []int
+	ot       *outTable
+	state    map[uint64]snapState // the table at the snapshot SCN; nil without a snapshot, or once it cannot be replayed
+	m        *merger
 	ct       ChangeTable
 	examples map[string][]example
 	kinds    []string
@@ -454,93 +605,199 @@ func (tc *tableCheck) note(kind, format string, args ...any) {
 	}
 }
 
-func (c *checker) compareTable(rep *ChangeReport, table string, cols []string, ot *outTable) (ChangeTable, error) {
-	tc := &tableCheck{c: c, ct: ChangeTable{Table: table, GotChanges: len(ot.changes), SnapshotRows: len(ot.snap)}}
-	var keyIdx []int
-	var err error
+func (c *checker) newTableCheck(rep *ChangeReport, table string, cols []string, ot *outTable) (*tableCheck, error) {
+	tc := &tableCheck{c: c, rep: rep, table: table, cols: cols, ot: ot,
+		ct: ChangeTable{Table: table, GotChanges: len(ot.changes), SnapshotRows: len(ot.snap), OutOfOrder: ot.disorder}}
+	for _, ex := range ot.orderEx {
+		tc.note("out of order", ex.format, ex.args...)
+	}
 	if cols != nil {
-		if keyIdx, err = keyIndex(cols, c.keys[table]); err != nil {
-			return tc.ct, fmt.Errorf("verify: %s: %w", table, err)
+		var err error
+		if tc.keyIdx, err = keyIndex(cols, c.keys[table]); err != nil {
+			return nil, fmt.Errorf("verify: %s: %w", table, err)
 		}
 	}
-	var state map[uint64]snapState
 	if rep.SnapshotSCN > 0 {
-		state = map[uint64]snapState{}
+		tc.state = map[uint64]snapState{}
 	}
 	// The truth streams by: its changes of one commit SCN at a time meet
 	// the output's, sorted; only the output is held.
 	slices.SortFunc(ot.changes, byTxn)
-	m := &merger{tc: tc, rep: rep, got: ot.changes}
-	var batch []ent
-	if cols != nil {
-		f := filepath.Join(c.truth, changeLogDir, table+".csv")
-		fi := c.addFile(f)
-		var last uint64
-		err := scanCSV(f, func([]string) error { return nil }, func(r []string, line int) error {
-			scn, err := strconv.ParseUint(r[1], 10, 64)
-			if err != nil {
-				return fmt.Errorf("_commit_scn %q: %w", r[1], err)
+	tc.m = &merger{tc: tc, rep: rep, got: ot.changes}
+	ot.changes = nil
+	return tc, nil
+}
+
+// truthLog is a table's change log in the truth, streaming.
+type truthLog struct {
+	tc    *tableCheck
+	f     *os.File
+	s     *scanner
+	fi    int32
+	head  *record // the next row, nil at the end
+	scn   uint64  // its commit SCN
+	batch []ent   // the rows of the commit SCN at hand to compare
+}
+
+func (c *checker) openLog(tc *tableCheck) (*truthLog, error) {
+	path := filepath.Join(c.truth, changeLogDir, tc.table+".csv")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	l := &truthLog{tc: tc, f: f, s: newScanner(f), fi: c.addFile(path)}
+	if _, err := l.s.next(); err != nil { // the header, read before
+		f.Close()
+		return nil, fmt.Errorf("verify: %s: %w", path, err)
+	}
+	if err := l.advance(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *truthLog) errorf(format string, args ...any) error {
+	return fmt.Errorf("verify: %s line %d: %s", l.tc.c.files[l.fi], l.head.line, fmt.Sprintf(format, args...))
+}
+
+// advance reads the next row.
+func (l *truthLog) advance() error {
+	r, err := l.s.next()
+	if err == io.EOF {
+		l.head = nil
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("verify: %s: %w", l.tc.c.files[l.fi], err)
+	}
+	l.head = r
+	scn, err := strconv.ParseUint(r.fields[1], 10, 64)
+	if err != nil {
+		return l.errorf("_commit_scn %q: %v", r.fields[1], err)
+	}
+	if scn < l.scn {
+		return l.errorf("commit SCN %d after %d: the change log is not in commit order", scn, l.scn)
+	}
+	l.scn = scn
+	if op := r.fields[0]; op != "c" && op != "u" && op != "d" {
+		return l.errorf("_op %q", op)
+	}
+	return nil
+}
+
+// take uses the row at hand: a change before the start goes to the
+// snapshot's replay, one after it to the batch to compare.
+func (l *truthLog) take() error {
+	tc, c, r := l.tc, l.tc.c, l.head
+	at := loc{l.fi, int32(r.line)}
+	op := r.fields[0][0]
+	vals, null := r.fields[len(changeMeta):], r.null[len(changeMeta):]
+	if l.scn <= tc.rep.From {
+		if tc.state != nil {
+			tc.state = tc.replay(tc.state, op, vals, null, at, l.scn)
+		}
+		return nil
+	}
+	if tc.rep.To > 0 && l.scn > tc.rep.To {
+		return nil
+	}
+	seq, err := strconv.ParseInt(r.fields[3], 10, 32)
+	if err != nil {
+		return l.errorf("_seq %q: %v", r.fields[3], err)
+	}
+	l.batch = append(l.batch, ent{scn: l.scn, xid: c.xid(r.fields[2]), seq: int32(seq), hash: c.hash(op, vals, null, nil), at: at})
+	tc.ct.WantChanges++
+	return nil
+}
+
+// streamLogs walks the change logs of the tables checked together, one
+// commit SCN at a time: the changes of that SCN in every log are read,
+// their _seq renumbered over these tables, and each table's compared
+// with the output's.
+func (c *checker) streamLogs(rep *ChangeReport, logs []*truthLog) error {
+	for {
+		var scn uint64
+		found := false
+		for _, l := range logs {
+			if l.head != nil && (!found || l.scn < scn) {
+				scn, found = l.scn, true
 			}
-			if scn < last {
-				return fmt.Errorf("commit SCN %d after %d: the change log is not in commit order", scn, last)
-			}
-			last = scn
-			at := loc{fi, int32(line)}
-			op := r[0]
-			if op != "c" && op != "u" && op != "d" {
-				return fmt.Errorf("_op %q", op)
-			}
-			vals := r[len(changeMeta):]
-			if scn <= rep.From {
-				if state != nil {
-					state = tc.replay(state, op, vals, keyIdx, at, scn)
+		}
+		if !found {
+			break
+		}
+		for _, l := range logs {
+			for l.head != nil && l.scn == scn {
+				if err := l.take(); err != nil {
+					return err
 				}
-				return nil
+				if err := l.advance(); err != nil {
+					return err
+				}
 			}
-			if rep.To > 0 && scn > rep.To {
-				return nil
+		}
+		c.renumber(logs)
+		for _, l := range logs {
+			if len(l.batch) > 0 {
+				l.tc.m.commitSCN(l.batch)
+				l.batch = l.batch[:0]
 			}
-			seq, err := strconv.ParseInt(r[3], 10, 32)
-			if err != nil {
-				return fmt.Errorf("_seq %q: %w", r[3], err)
-			}
-			if len(batch) > 0 && batch[0].scn != scn {
-				m.commitSCN(batch)
-				batch = batch[:0]
-			}
-			batch = append(batch, ent{scn: scn, xid: c.xid(r[2]), seq: int32(seq), hash: c.hash(op[0], vals, nil), at: at})
-			tc.ct.WantChanges++
-			return nil
-		})
-		if err != nil {
-			return tc.ct, err
 		}
 	}
-	m.commitSCN(batch)
-	m.done()
-	if state != nil {
-		tc.compareSnapshot(state, ot.snap)
+	return nil
+}
+
+// renumber sets the _seq of the changes in the batches, all of one commit
+// SCN, to their index in their transaction over the tables checked, in the
+// truth's order: the truth counts a transaction's changes over all its
+// tables, a job capturing some of them only over those.
+func (c *checker) renumber(logs []*truthLog) {
+	refs := c.refs[:0]
+	for _, l := range logs {
+		for i := range l.batch {
+			refs = append(refs, &l.batch[i])
+		}
 	}
-	if err := tc.render(); err != nil {
-		return tc.ct, err
+	slices.SortFunc(refs, func(a, b *ent) int {
+		return cmp.Or(cmp.Compare(a.xid, b.xid), cmp.Compare(a.seq, b.seq), a.at.cmp(b.at))
+	})
+	var n int32
+	for i, e := range refs {
+		if i > 0 && refs[i-1].xid != e.xid {
+			n = 0
+		}
+		e.seq = n
+		n++
 	}
-	return tc.ct, nil
+	clear(refs)
+	c.refs = refs[:0]
+}
+
+// finish settles the table once the truth has streamed by.
+func (tc *tableCheck) finish() error {
+	tc.m.done()
+	if tc.state != nil {
+		tc.compareSnapshot(tc.state, tc.ot.snap)
+	}
+	tc.ot = nil
+	return tc.render()
 }
 
 // replay applies a change committed at or before the snapshot SCN to the
 // table's state; it gives up (nil, with the reason) when the change cannot
 // be placed.
-func (tc *tableCheck) replay(state map[uint64]snapState, op string, vals []string, keyIdx []int, at loc, scn uint64) map[uint64]snapState {
+func (tc *tableCheck) replay(state map[uint64]snapState, op byte, vals []string, null []bool, at loc, scn uint64) map[uint64]snapState {
 	c := tc.c
-	row := c.hash(0, vals, nil)
-	if keyIdx == nil {
+	row := c.hash(0, vals, null, nil)
+	if tc.keyIdx == nil {
 		switch op {
-		case "c":
+		case 'c':
 			s := state[row]
 			s.row, s.at, s.want = row, at, s.want+1
 			state[row] = s
 			return state
-		case "d":
+		case 'd':
 			if s := state[row]; s.want > 0 {
 				s.want--
 				state[row] = s
@@ -555,15 +812,15 @@ func (tc *tableCheck) replay(state map[uint64]snapState, op string, vals []strin
 		}
 		return nil
 	}
-	key := c.hash(0, vals, keyIdx)
+	key := c.hash(0, vals, null, tc.keyIdx)
 	_, there := state[key]
 	switch {
-	case op == "d" && there:
+	case op == 'd' && there:
 		delete(state, key)
-	case op == "c" && !there, op == "u" && there:
+	case op == 'c' && !there, op == 'u' && there:
 		state[key] = snapState{row: row, at: at, want: 1}
 	default:
-		tc.ct.SnapshotUnchecked = fmt.Sprintf("the change log's %s at SCN %d does not fit the rows before it: it does not start from an empty table", op, scn)
+		tc.ct.SnapshotUnchecked = fmt.Sprintf("the change log's %c at SCN %d does not fit the rows before it: it does not start from an empty table", op, scn)
 		return nil
 	}
 	return state
@@ -743,9 +1000,9 @@ func (tc *tableCheck) render() error {
 		}
 	}
 	for fi, lines := range need {
-		err := scanCSV(tc.c.files[fi], func([]string) error { return nil }, func(r []string, line int) error {
-			if _, ok := lines[int32(line)]; ok {
-				lines[int32(line)] = rowText(r)
+		err := scanFile(tc.c.files[fi], func([]string) error { return nil }, func(r *record) error {
+			if _, ok := lines[int32(r.line)]; ok {
+				lines[int32(r.line)] = rowText(r)
 			}
 			return nil
 		})
@@ -778,64 +1035,12 @@ func (c *checker) relName(fi int32) string {
 	return f
 }
 
-// rowText renders a record as a CSV line, cut to a readable length.
-func rowText(r []string) string {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write(r)
-	w.Flush()
-	s := strings.TrimSuffix(b.String(), "\n")
+// rowText renders a record as a CSV line (NULL empty, an empty value ""),
+// cut to a readable length.
+func rowText(r *record) string {
+	s := csvLine(r.fields, r.null)
 	if len(s) > 240 {
 		s = s[:200] + "...(" + strconv.Itoa(len(s)) + " bytes)"
 	}
 	return strconv.Quote(s)
-}
-
-func readHeader(path string) ([]string, error) {
-	var h []string
-	err := scanCSV(path, func(header []string) error { h = slices.Clone(header); return errStop }, nil)
-	if errors.Is(err, errStop) {
-		err = nil
-	}
-	return h, err
-}
-
-var errStop = errors.New("stop")
-
-// scanCSV reads a CSV file: header gets the first record, row each later
-// one with the line it starts on. The records passed are reused.
-func scanCSV(path string, header func([]string) error, row func(r []string, line int) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.ReuseRecord = true
-	h, err := r.Read()
-	if err == io.EOF {
-		return fmt.Errorf("verify: %s is empty", path)
-	}
-	if err != nil {
-		return fmt.Errorf("verify: %s: %w", path, err)
-	}
-	if err := header(h); err != nil {
-		if errors.Is(err, errStop) {
-			return err
-		}
-		return fmt.Errorf("verify: %s: %w", path, err)
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("verify: %s: %w", path, err)
-		}
-		line, _ := r.FieldPos(0)
-		if err := row(rec, line); err != nil {
-			return fmt.Errorf("verify: %s line %d: %w", path, line, err)
-		}
-	}
 }

@@ -406,11 +406,22 @@ func TestModes(t *testing.T) {
 	if err != nil || !slices.Equal(rep.Checks, []verify.Mode{verify.ModeFinalState}) {
 		t.Fatalf("auto without a change log: %v, %v", err, rep.Checks)
 	}
+	// A complete truth (_final_scn) has a change log: one without is stale
+	// or cut short, and auto does not fall back to the final state alone.
+	if err := os.WriteFile(filepath.Join(truth, "_final_scn"), []byte("120\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify.Run(out, truth); err == nil || !strings.Contains(err.Error(), "has _final_scn but no _changes/") {
+		t.Fatalf("auto with _final_scn and no change log: %v", err)
+	}
+	if rep, err := verify.RunWith(out, truth, verify.Options{Mode: verify.ModeFinalState}); err != nil || !rep.OK() {
+		t.Fatalf("final-state with _final_scn and no change log: %v", err)
+	}
 }
 
 // TestPerChangeKeylessUpdateBeforeSnapshot: a table without a key updated
 // before the snapshot cannot be replayed; the report says so instead of
-// guessing.
+// guessing, and fails unless told to accept it.
 func TestPerChangeKeylessUpdateBeforeSnapshot(t *testing.T) {
 	out, truth := changeFixture(t)
 	path := filepath.Join(truth, "_changes", "S.LOG.csv")
@@ -421,7 +432,16 @@ func TestPerChangeKeylessUpdateBeforeSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lg := rep.Changes.Tables[1]; !strings.Contains(lg.SnapshotUnchecked, "cannot be placed") || !rep.OK() {
+	lg := rep.Changes.Tables[1]
+	if !strings.Contains(lg.SnapshotUnchecked, "cannot be placed") || lg.OK() || rep.OK() ||
+		!strings.Contains(rep.String(), "per-change snapshot not checked: S.LOG (a failure; --allow-unchecked-snapshot accepts it)") {
 		t.Fatalf("report:\n%s", rep)
+	}
+	rep, err = verify.RunWith(out, truth, verify.Options{Mode: verify.ModePerChange, AllowUncheckedSnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || !strings.Contains(rep.String(), "per-change snapshot not checked: S.LOG (allowed by --allow-unchecked-snapshot)") {
+		t.Fatalf("with AllowUncheckedSnapshot:\n%s", rep)
 	}
 }

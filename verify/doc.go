@@ -20,6 +20,25 @@
 // the start), duplicated and wrong, with the first few of each and the rows
 // involved.
 //
+// It also requires the output to be in commit order. A table's committed
+// files part-<task>-<n>.csv are read per task in write order: by n as a
+// number (part-0-10 after part-0-9). A task's sink numbers its files in
+// the order it opens them, and after a restart or a failover goes on from
+// the numbers its checkpoint recorded, removing what it wrote after it, so
+// this order holds across restarts. In each task's rows the commit SCN
+// never decreases, the rows of each transaction (commit SCN and XID) are
+// contiguous, and snapshot rows (_op r) come before any change; tasks are
+// not ordered against each other. Each place where this breaks counts as
+// out of order, with examples (the rows, by file and line).
+//
+// Options.Tables (verify --tables) limits the check to the tables a job
+// captures. A transaction's _seq in the truth counts its changes over all
+// tables, in the output only over the captured ones (LogMiner's query is
+// filtered by table), so the truth's _seq is counted again, per
+// transaction, over the tables checked, in its order. Without it every
+// table of the truth is checked, and of the output: a table the truth
+// does not have is all extra.
+//
 // The start is Options.FromSCN when given (a job started with
 // latest-offset, or specific-offset; note that such a job delivers only the
 // part after its start of a transaction open at it), else the SCN of the
@@ -29,15 +48,19 @@
 // snapshot is checked too: the truth's changes up to s0, replayed by the
 // key of _keys.json (as a multiset of rows for a table without one), give
 // the table at s0, which the snapshot rows must equal, each row once. A
-// table without a key that the log updates before s0 cannot be replayed;
-// the report says so.
+// table without a key that the log updates before s0 cannot be replayed:
+// the report says so, and the check fails unless
+// Options.AllowUncheckedSnapshot (--allow-unchecked-snapshot).
 //
 // The output is read once into compact entries (a hash of each row, its
-// transaction, _seq and place) and sorted; the truth streams past them, so
-// a few million changes take seconds and a few hundred MB; the rows an
-// example cites are read again.
-// NULL and the empty string compare equal, as encoding/csv reads both as
-// an empty field.
+// transaction, _seq and place) and sorted; the truth's logs stream past
+// them together, one commit SCN at a time, so a few million changes take
+// seconds and a few hundred MB; the rows an example cites are read again.
+//
+// NULL and the empty string are different values. The sink and the truth
+// writers write NULL as an empty field and an empty value (an empty LOB)
+// as "", and both checks read the files with a scanner that keeps that
+// difference, which encoding/csv drops.
 //
 // # Final state
 //
@@ -51,5 +74,8 @@
 // but later overwritten, which the per-change check finds.
 //
 // Run with ModeAuto makes the per-change check when _changes/ exists and
-// the final-state check when table dumps exist.
+// the final-state check when table dumps exist. A truth with _final_scn,
+// which sim and demo write last, but no _changes/ is an error rather than
+// a final-state check alone: its change log was lost, or never written;
+// ModeFinalState still checks it.
 package verify

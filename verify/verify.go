@@ -1,11 +1,9 @@
 package verify
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +18,8 @@ type Mode string
 // The modes.
 const (
 	// ModeAuto runs the per-change check when the truth has _changes/, and
-	// the final-state check when it has table dumps.
+	// the final-state check when it has table dumps. A truth with
+	// _final_scn (complete) but no _changes/ is an error.
 	ModeAuto Mode = "auto"
 	// ModePerChange runs the per-change check alone.
 	ModePerChange Mode = "per-change"
@@ -51,6 +50,15 @@ type Options struct {
 	// ToSCN, when not 0, is the last commit SCN the job was to reach (a run
 	// with --until-scn): later transactions are not expected.
 	ToSCN uint64
+	// Tables, when not empty, are the tables to check, as SCHEMA.TABLE: a
+	// job that captures only some of the truth's tables. Only they are
+	// checked, and the truth's _seq, which counts a transaction's changes
+	// over all its tables, is counted over them, in order, as the job
+	// numbers them. Empty: every table of the truth.
+	Tables []string
+	// AllowUncheckedSnapshot accepts a snapshot the per-change check could
+	// not check (ChangeTable.SnapshotUnchecked); without it that fails.
+	AllowUncheckedSnapshot bool
 }
 
 // changeLogDir is the truth's folder of per-table change logs.
@@ -158,15 +166,23 @@ func RunWith(outputDir, truthDir string, opts Options) (Report, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return Report{}, fmt.Errorf("verify: %w", err)
 	}
+	only, err := tableList(opts.Tables)
+	if err != nil {
+		return Report{}, err
+	}
 	dumps, err := filepath.Glob(filepath.Join(truthDir, "*.csv"))
 	if err != nil {
 		return Report{}, err
 	}
 	st, err := os.Stat(filepath.Join(truthDir, changeLogDir))
 	hasLog := err == nil && st.IsDir()
+	_, err = os.Stat(filepath.Join(truthDir, "_final_scn"))
+	complete := err == nil
 	perChangeOn := mode == ModePerChange || mode == ModeAuto && hasLog
 	finalOn := mode == ModeFinalState || mode == ModeAuto && len(dumps) > 0
 	switch {
+	case mode == ModeAuto && complete && !hasLog:
+		return Report{}, fmt.Errorf("verify: truth directory %q has _final_scn but no %s/: a complete truth has its committed change log, and this one lost it or was written without it, so the per-change check cannot run; write the truth again, or give --mode final-state to check the final contents alone", truthDir, changeLogDir)
 	case mode == ModePerChange && !hasLog:
 		return Report{}, fmt.Errorf("verify: no %s/ folder in truth directory %q: the per-change check needs the committed change log", changeLogDir, truthDir)
 	case mode == ModeFinalState && len(dumps) == 0:
@@ -174,9 +190,25 @@ func RunWith(outputDir, truthDir string, opts Options) (Report, error) {
 	case !perChangeOn && !finalOn:
 		return Report{}, fmt.Errorf("verify: truth directory %q holds neither %s/ nor <SCHEMA>.<TABLE>.csv files", truthDir, changeLogDir)
 	}
+	if only != nil {
+		if perChangeOn {
+			if err := haveTables(only, filepath.Join(truthDir, changeLogDir)); err != nil {
+				return Report{}, err
+			}
+		}
+		if finalOn {
+			if err := haveTables(only, truthDir); err != nil {
+				return Report{}, err
+			}
+			dumps = dumps[:0]
+			for _, t := range only {
+				dumps = append(dumps, filepath.Join(truthDir, t+".csv"))
+			}
+		}
+	}
 	var rep Report
 	if perChangeOn {
-		if rep.Changes, err = perChange(outputDir, truthDir, opts, keys); err != nil {
+		if rep.Changes, err = perChange(outputDir, truthDir, opts, keys, only); err != nil {
 			return Report{}, err
 		}
 		rep.Checks = append(rep.Checks, ModePerChange)
@@ -188,6 +220,37 @@ func RunWith(outputDir, truthDir string, opts Options) (Report, error) {
 		rep.Checks = append(rep.Checks, ModeFinalState)
 	}
 	return rep, nil
+}
+
+// tableList checks Options.Tables: sorted, without repeats, nil when
+// empty.
+func tableList(tables []string) ([]string, error) {
+	if len(tables) == 0 {
+		return nil, nil
+	}
+	out := slices.Clone(tables)
+	for _, t := range out {
+		schema, name, ok := strings.Cut(t, ".")
+		if !ok || schema == "" || name == "" || strings.ContainsAny(name, "./\\") || strings.ContainsAny(schema, "/\\") {
+			return nil, fmt.Errorf("verify: %w: %q is not SCHEMA.TABLE", ErrTable, t)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// haveTables checks that dir holds <SCHEMA>.<TABLE>.csv of each table.
+func haveTables(tables []string, dir string) error {
+	for _, t := range tables {
+		if _, err := os.Stat(filepath.Join(dir, t+".csv")); err != nil {
+			have, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+			for i, f := range have {
+				have[i] = strings.TrimSuffix(filepath.Base(f), ".csv")
+			}
+			return fmt.Errorf("verify: %w: %s is not in %s, which has %s", ErrTable, t, dir, strings.Join(have, ", "))
+		}
+	}
+	return nil
 }
 
 // finalState rebuilds each table of the truth dumps from the output and
@@ -206,19 +269,62 @@ func finalState(outputDir string, truths []string, keys map[string][]string) ([]
 	return reps, nil
 }
 
+// frow is a row of the final-state check: its values and which are NULL.
+type frow struct {
+	vals []string
+	null []bool
+}
+
+// text renders the row as the sink writes it.
+func (r frow) text() string { return csvLine(r.vals, r.null) }
+
+// ident is the values at idx (all when nil), NULL apart from the empty
+// string, as one string to compare and look up.
+func (r frow) ident(idx []int) string {
+	var b []byte
+	add := func(i int) {
+		if r.null[i] {
+			b = append(b, '-')
+			return
+		}
+		b = strconv.AppendInt(b, int64(len(r.vals[i])), 10)
+		b = append(b, ':')
+		b = append(b, r.vals[i]...)
+	}
+	if idx == nil {
+		for i := range r.vals {
+			add(i)
+		}
+	} else {
+		for _, i := range idx {
+			add(i)
+		}
+	}
+	return string(b)
+}
+
+// keyText renders the values at idx.
+func (r frow) keyText(idx []int) string {
+	k := frow{vals: make([]string, len(idx)), null: make([]bool, len(idx))}
+	for i, j := range idx {
+		k.vals[i], k.null[i] = r.vals[j], r.null[j]
+	}
+	return k.text()
+}
+
 type change struct {
 	op        string
 	commitSCN uint64
 	xid       string
 	seq       int
 	scn       uint64
-	row       []string
+	row       frow
 	file      string
 }
 
 func verifyTable(table, truthFile, dir string, key []string) (TableReport, error) {
 	rep := TableReport{Table: table}
-	header, truth, err := readCSV(truthFile)
+	header, truth, err := readRows(truthFile)
 	if err != nil {
 		return rep, err
 	}
@@ -232,7 +338,7 @@ func verifyTable(table, truthFile, dir string, key []string) (TableReport, error
 	files, _ := filepath.Glob(filepath.Join(dir, "part-*.csv"))
 	var log []change
 	for _, f := range files {
-		h, recs, err := readCSV(f)
+		h, recs, err := readRows(f)
 		if err != nil {
 			return rep, err
 		}
@@ -268,12 +374,13 @@ func verifyTable(table, truthFile, dir string, key []string) (TableReport, error
 	seen := map[string]bool{}
 	identity := func(c change) string {
 		if c.op == "r" {
-			return "r\x00" + keyOf(c.row, keyIdx)
+			return "r\x00" + c.row.ident(keyIdx)
 		}
 		return c.xid + "\x00" + strconv.Itoa(c.seq)
 	}
-	state := map[string][]string{} // by key
-	bag := map[string]int{}        // keyless: row -> count
+	state := map[string]frow{} // by key
+	bag := map[string]int{}    // keyless: row -> count
+	shown := map[string]frow{} // keyless: row -> its values
 	for _, c := range log {
 		// Snapshot rows of a keyless table have no identity; extra copies
 		// show in the multiset comparison instead.
@@ -288,41 +395,42 @@ func verifyTable(table, truthFile, dir string, key []string) (TableReport, error
 		}
 		seen[id] = true
 		if len(keyIdx) == 0 {
-			row := strings.Join(c.row, "\x1f")
+			row := c.row.ident(nil)
 			switch c.op {
 			case "r", "c":
 				bag[row]++
+				shown[row] = c.row
 			case "d":
 				if bag[row] == 0 {
 					rep.Mismatched++
-					note("delete of a row not present: %v", c.row)
+					note("delete of a row not present: %s", c.row.text())
 					continue
 				}
 				bag[row]--
 			case "u":
 				rep.Mismatched++
-				note("update of a keyless table cannot be placed: %v", c.row)
+				note("update of a keyless table cannot be placed: %s", c.row.text())
 			}
 			continue
 		}
-		k := keyOf(c.row, keyIdx)
+		k := c.row.ident(keyIdx)
 		switch c.op {
 		case "r", "c":
 			if _, ok := state[k]; ok {
 				rep.Duplicated++
-				note("insert of an existing key %s", k)
+				note("insert of an existing key %s", c.row.keyText(keyIdx))
 			}
 			state[k] = c.row
 		case "u":
 			if _, ok := state[k]; !ok {
 				rep.Mismatched++
-				note("update of a missing key %s", k)
+				note("update of a missing key %s", c.row.keyText(keyIdx))
 			}
 			state[k] = c.row
 		case "d":
 			if _, ok := state[k]; !ok {
 				rep.Mismatched++
-				note("delete of a missing key %s", k)
+				note("delete of a missing key %s", c.row.keyText(keyIdx))
 			}
 			delete(state, k)
 		}
@@ -330,64 +438,56 @@ func verifyTable(table, truthFile, dir string, key []string) (TableReport, error
 	if len(keyIdx) == 0 {
 		want := map[string]int{}
 		for _, r := range truth {
-			want[strings.Join(r, "\x1f")]++
+			row := r.ident(nil)
+			want[row]++
+			shown[row] = r
 		}
 		for row, n := range want {
 			if got := bag[row]; got < n {
 				rep.Missing += n - got
-				note("missing row %q", strings.ReplaceAll(row, "\x1f", ","))
+				note("missing row %q", shown[row].text())
 			}
 		}
 		for row, got := range bag {
 			if n := want[row]; got > n {
 				rep.Duplicated += got - n
-				note("extra row %q", strings.ReplaceAll(row, "\x1f", ","))
+				note("extra row %q", shown[row].text())
 			}
 		}
 		return rep, nil
 	}
 	for _, r := range truth {
-		k := keyOf(r, keyIdx)
+		k := r.ident(keyIdx)
 		got, ok := state[k]
 		switch {
 		case !ok:
 			rep.Missing++
-			note("missing key %s", k)
-		case !slices.Equal(got, r):
+			note("missing key %s", r.keyText(keyIdx))
+		case got.ident(nil) != r.ident(nil):
 			rep.Mismatched++
-			note("key %s: got %v, want %v", k, got, r)
+			note("key %s: got %q, want %q", r.keyText(keyIdx), got.text(), r.text())
 		}
 		delete(state, k)
 	}
-	for k := range state {
+	for _, r := range state {
 		rep.Duplicated++
-		note("key %s is not in the truth", k)
+		note("key %s is not in the truth", r.keyText(keyIdx))
 	}
 	return rep, nil
 }
 
-func keyOf(row []string, idx []int) string {
-	var b strings.Builder
-	for i, j := range idx {
-		if i > 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(row[j])
-	}
-	return b.String()
-}
-
-func parseChange(r []string) (change, error) {
-	c := change{op: r[0], xid: r[4], row: r[metaCols:]}
+func parseChange(r frow) (change, error) {
+	f := r.vals
+	c := change{op: f[0], xid: f[4], row: frow{vals: f[metaCols:], null: r.null[metaCols:]}}
 	var err error
-	if c.scn, err = strconv.ParseUint(r[1], 10, 64); err != nil {
-		return c, fmt.Errorf("_scn %q: %w", r[1], err)
+	if c.scn, err = strconv.ParseUint(f[1], 10, 64); err != nil {
+		return c, fmt.Errorf("_scn %q: %w", f[1], err)
 	}
-	if c.commitSCN, err = strconv.ParseUint(r[2], 10, 64); err != nil {
-		return c, fmt.Errorf("_commit_scn %q: %w", r[2], err)
+	if c.commitSCN, err = strconv.ParseUint(f[2], 10, 64); err != nil {
+		return c, fmt.Errorf("_commit_scn %q: %w", f[2], err)
 	}
-	if c.seq, err = strconv.Atoi(r[5]); err != nil {
-		return c, fmt.Errorf("_seq %q: %w", r[5], err)
+	if c.seq, err = strconv.Atoi(f[5]); err != nil {
+		return c, fmt.Errorf("_seq %q: %w", f[5], err)
 	}
 	switch c.op {
 	case "r", "c", "u", "d":
@@ -397,29 +497,15 @@ func parseChange(r []string) (change, error) {
 	return c, nil
 }
 
-func readCSV(path string) (header []string, rows [][]string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("verify: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.ReuseRecord = false
-	header, err = r.Read()
-	if err == io.EOF {
-		return nil, nil, fmt.Errorf("verify: %s is empty", path)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("verify: %s: %w", path, err)
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return header, rows, nil
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("verify: %s: %w", path, err)
-		}
-		rows = append(rows, rec)
-	}
+// readRows reads a whole CSV file: its header and its rows, NULL apart
+// from the empty string.
+func readRows(path string) (header []string, rows []frow, err error) {
+	err = scanFile(path, func(h []string) error {
+		header = cloneStrings(h)
+		return nil
+	}, func(r *record) error {
+		rows = append(rows, frow{vals: slices.Clone(r.fields), null: slices.Clone(r.null)})
+		return nil
+	})
+	return header, rows, err
 }
