@@ -290,3 +290,61 @@ func inLargerTxn(recs [][]string, i int) bool {
 	}
 	return same(i-1) || same(i+1)
 }
+
+// TestVerifyTablesAndUncheckedSnapshot: --tables checks the tables a job
+// captures, and a snapshot verify cannot check fails unless
+// --allow-unchecked-snapshot.
+func TestVerifyTablesAndUncheckedSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	out, truth := filepath.Join(dir, "cdc"), filepath.Join(dir, "truth")
+	files := map[string]string{
+		// S.L has no key and is updated before the snapshot at SCN 100.
+		truth + "/_changes/S.L.csv": "_op,_commit_scn,_xid,_seq,A\nc,90,X0,0,p\nu,95,X1,0,q\nc,105,X2,1,r\n",
+		truth + "/_changes/S.M.csv": "_op,_commit_scn,_xid,_seq,ID\nc,105,X2,0,1\n",
+		truth + "/_keys.json":       `{"S.L":[],"S.M":["ID"]}`,
+		// The job captures S.L alone: X2's change there is its first.
+		out + "/S.L/part-0-0.csv": "_op,_scn,_commit_scn,_commit_ts,_xid,_seq,A\nr,100,100,,,0,q\nc,104,105,,X2,0,r\n",
+	}
+	for p, s := range files {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		args   []string
+		code   int
+		report string
+	}{
+		{nil, exitFailure, "S.M: 1 transactions (1 changes) expected, 0 (0 changes) in the output: 1 missing"},
+		{[]string{"--tables", "S.L"}, exitFailure, "per-change snapshot not checked: S.L (a failure; --allow-unchecked-snapshot accepts it)"},
+		{[]string{"--tables", "S.L", "--allow-unchecked-snapshot"}, exitOK, "per-change snapshot not checked: S.L (allowed by --allow-unchecked-snapshot)"},
+		{[]string{"--allow-unchecked-snapshot"}, exitFailure, "S.L: 1 transactions (1 changes) expected, 1 (1 changes) in the output: 0 missing, 0 extra, 0 duplicated, 1 wrong"},
+	} {
+		code, stdout, _ := run(t, append([]string{"verify", "--output", out, "--truth", truth}, tt.args...)...)
+		if code != tt.code || !strings.Contains(stdout, tt.report) {
+			t.Errorf("verify %v: exit %d, want %d and %q in the report", tt.args, code, tt.code, tt.report)
+		}
+	}
+	for _, bad := range []string{"S.NONE", "L", " , "} {
+		if code, _, errs := run(t, "verify", "--output", out, "--truth", truth, "--tables", bad); code != exitUsage || !strings.Contains(errs, "--tables") {
+			t.Errorf("--tables %q: exit %d, %q", bad, code, errs)
+		}
+	}
+	// A complete truth without its change log is not checked by the
+	// final state alone.
+	if err := os.WriteFile(filepath.Join(truth, "_final_scn"), []byte("105\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(truth, "S.L.csv"), []byte("A\nq\nr\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(truth, "_changes")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "verify", "--output", out, "--truth", truth); code != exitFailure || !strings.Contains(errs, "has _final_scn but no _changes/") {
+		t.Errorf("_final_scn without _changes/: exit %d, %q", code, errs)
+	}
+}
