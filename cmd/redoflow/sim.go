@@ -45,10 +45,10 @@ func (f *simFlags) register(fs interface {
 	fs.StringVar(&f.truth, "truth", "", "with --changes: write the final table contents and the committed change log (_changes/) here when the workload is done")
 }
 
-// newDB builds the simulator and its workload. With --truth it records the
-// committed change log from before the first change (changes is nil
-// otherwise), and removes a _final_scn an earlier run left, since that
-// file says the truth is complete.
+// newDB builds the simulator and its workload. With --truth it first
+// clears what an earlier run left in that directory, _final_scn first
+// (that file says the truth is complete), then records the committed
+// change log from before the first change (changes is nil otherwise).
 func (f *simFlags) newDB(ctx context.Context) (db *oraclesim.DB, w *oraclesim.Workload, changes *oraclesim.ChangeLog, err error) {
 	cfg := oraclesim.DefaultConfig()
 	cfg.Threads = f.threads
@@ -64,22 +64,22 @@ func (f *simFlags) newDB(ctx context.Context) (db *oraclesim.DB, w *oraclesim.Wo
 			db.Close()
 		}
 	}()
-	if f.truth != "" {
-		if err := os.MkdirAll(f.truth, 0o755); err != nil {
-			return nil, nil, nil, usageErr(fmt.Errorf("--truth %s: %w", f.truth, err))
-		}
-		if err := os.Remove(filepath.Join(f.truth, "_final_scn")); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, nil, nil, err
-		}
-		if changes, err = db.RecordChanges(f.truth); err != nil {
-			return nil, nil, nil, err
-		}
-	}
 	wc := oraclesim.DefaultWorkloadConfig()
 	wc.Seed, wc.Rate, wc.MaxChanges, wc.Concurrency = f.seed, f.rate, f.changes, f.concurrency
 	w, err = oraclesim.NewWorkload(db, wc)
 	if err != nil {
 		return nil, nil, nil, usageErr(err)
+	}
+	if f.truth != "" {
+		if err := os.MkdirAll(f.truth, 0o755); err != nil {
+			return nil, nil, nil, usageErr(fmt.Errorf("--truth %s: %w", f.truth, err))
+		}
+		if err := clearTruth(f.truth, db); err != nil {
+			return nil, nil, nil, fmt.Errorf("--truth %s: %w", f.truth, err)
+		}
+		if changes, err = db.RecordChanges(f.truth); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if f.initialRows > 0 {
 		if err := w.Preload(ctx, f.initialRows); err != nil {
@@ -87,6 +87,24 @@ func (f *simFlags) newDB(ctx context.Context) (db *oraclesim.DB, w *oraclesim.Wo
 		}
 	}
 	return db, w, changes, nil
+}
+
+// clearTruth removes from dir, by name, the files a truth of db's tables
+// is made of (writeStartSCN, writeTruth), _final_scn first, so that a run
+// cut short leaves no earlier run's truth behind to be taken for its own.
+// Other files are left alone.
+func clearTruth(dir string, db *oraclesim.DB) error {
+	names := []string{"_final_scn", "_final_scn.tmp", oraclesim.ChangeLogDir, oraclesim.ChangeLogDir + ".tmp",
+		"_keys.json", "_keys.json.tmp", "_start_scn", "_start_scn.tmp"}
+	for _, t := range db.Tables() {
+		names = append(names, t.Schema()+"."+t.Name()+".csv")
+	}
+	for _, n := range names {
+		if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
