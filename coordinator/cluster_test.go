@@ -114,7 +114,7 @@ func (e *env) workerAt(name string, lw worker.LeaderWatcher, reg ha.Registry) (s
 			if err != nil {
 				return nil, nil, err
 			}
-			return scripted.Source{Txns: e.txns, Pause: time.Millisecond}, pipeline.CSVSink{S: s}, nil
+			return scripted.Source{Txns: e.txns, Pause: time.Millisecond}, csv.PipelineSink{S: s}, nil
 		}}
 	w, err := worker.New(cfg)
 	if err != nil {

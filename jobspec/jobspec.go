@@ -29,6 +29,13 @@ import (
 	"github.com/redoflow/redoflow/snapshot"
 )
 
+// The CSV sink satisfies the pipeline's interfaces structurally (package csv
+// does not import pipeline); this is where both are visible.
+var (
+	_ pipeline.Sink     = csv.PipelineSink{}
+	_ pipeline.Finisher = csv.PipelineSink{}
+)
+
 // Options are what a job needs beyond its configuration.
 type Options struct {
 	// DB is the database; nil opens go-ora with the DATABASE_* settings.
@@ -146,7 +153,7 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	src := &Source{Mode: cfg.Scan.StartupMode, SpecificSCN: cfg.Scan.SpecificOffsetSCN, Snapshot: j.snap, Stream: reader,
 		DB: j.db, StopAtSCN: opts.StopAtSCN, Stats: j.Stats, Logger: log}
 	j.Job, err = pipeline.New(pipeline.Config{
-		JobID: cfg.JobID, Task: task, Source: src, Sink: pipeline.CSVSink{S: sink},
+		JobID: cfg.JobID, Task: task, Source: src, Sink: csv.PipelineSink{S: sink},
 		Checkpointer: opts.Checkpointer, CheckpointDir: cfg.CheckpointDir, CheckpointInterval: cfg.CheckpointInterval,
 		FromSavepoint: opts.FromSavepoint, Logger: log,
 		OnCheckpoint: func(m checkpoint.Metadata, path string) {

@@ -41,7 +41,7 @@ func runChild(dir string) error {
 	}
 	return pipeline.Run(context.Background(), pipeline.Config{
 		JobID: "crash", Source: scripted.Source{Txns: crashTxns, Pause: time.Millisecond},
-		Sink: pipeline.CSVSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond,
+		Sink: csv.PipelineSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond,
 	})
 }
 

@@ -29,7 +29,7 @@ func TestSavepointThenResume(t *testing.T) {
 			t.Fatal(err)
 		}
 		j, err := pipeline.New(pipeline.Config{JobID: "sp", Source: scripted.Source{Txns: txns, Pause: time.Millisecond},
-			Sink: pipeline.CSVSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: time.Hour, FromSavepoint: from})
+			Sink: csv.PipelineSink{S: s}, CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: time.Hour, FromSavepoint: from})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestQuietSourceIsPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := pipeline.New(pipeline.Config{JobID: "quiet", Source: idleSource{}, Sink: pipeline.CSVSink{S: s},
+	j, err := pipeline.New(pipeline.Config{JobID: "quiet", Source: idleSource{}, Sink: csv.PipelineSink{S: s},
 		CheckpointDir: filepath.Join(dir, "chk"), CheckpointInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 		kc := csv.DefaultConfig()
 		kc.Dir, kc.Task, kc.RollSize, kc.RollAge = out, spec.Task, 100, time.Millisecond
 		s, err := csv.New(kc)
-		return endless{}, pipeline.CSVSink{S: s}, err
+		return endless{}, csv.PipelineSink{S: s}, err
 	}}
 	w, err := worker.New(cfg)
 	if err != nil {
