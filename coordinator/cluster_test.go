@@ -9,17 +9,20 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/coordinator"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/scripted"
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/rest"
 	"github.com/redoflow/redoflow/sink/csv"
 	"github.com/redoflow/redoflow/verify"
 	"github.com/redoflow/redoflow/worker"
@@ -47,6 +50,8 @@ type env struct {
 	mu                 sync.Mutex
 	errs               []error
 	checkpointInterval time.Duration
+	// source, when set, makes the workers' sources; else scripted.Source over txns.
+	source func() pipeline.Source
 }
 
 func newEnv(t *testing.T, txns int) *env {
@@ -113,6 +118,9 @@ func (e *env) workerAt(name string, lw worker.LeaderWatcher, reg ha.Registry) (s
 			s, err := csv.New(kc)
 			if err != nil {
 				return nil, nil, err
+			}
+			if e.source != nil {
+				return e.source(), csv.PipelineSink{S: s}, nil
 			}
 			return scripted.Source{Txns: e.txns, Pause: time.Millisecond}, csv.PipelineSink{S: s}, nil
 		}}
@@ -267,4 +275,60 @@ func TestTaskGoneFromItsWorkerRestarts(t *testing.T) {
 	}
 	e.stopAll(stopC, stopW)
 	e.verify()
+}
+
+// phasedSource hands over one snapshot row at a snapshot position (2 of the 3
+// chunks of S.T done, as jobspec encodes it), waits for next to close, then
+// ends at a stream position.
+type phasedSource struct{ next <-chan struct{} }
+
+func (s phasedSource) Run(ctx context.Context, _ change.Position, h change.Handler) error {
+	tbl := &change.Table{Schema: "S", Name: "T", Columns: []change.Column{{Name: "ID", Type: "NUMBER"}}}
+	ev := change.Event{Op: change.OpRead, Table: tbl, Row: []change.Value{{Text: "1"}}}
+	if err := h.Change(ctx, &ev); err != nil {
+		return err
+	}
+	snap := `{"phase":"snapshot","snapshot":{"scn":10,"oldest_open_scn":10,"tables":[{"table":"S.T","key":["ID"],"bounds":[["5"],["9"]],"done":[0,2]}]}}`
+	if err := h.Boundary(ctx, []byte(snap)); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.next:
+	}
+	return h.Boundary(ctx, []byte(`{"phase":"stream","stream":{"v":1}}`))
+}
+
+// TestJobDetailShowsTheWorkersProgress: the phase and snapshot chunks of GET /jobs/{id}
+// are those the worker decoded from the position of the latest acknowledged checkpoint.
+func TestJobDetailShowsTheWorkersProgress(t *testing.T) {
+	e := newEnv(t, 0)
+	next := make(chan struct{})
+	e.source = func() pipeline.Source { return phasedSource{next: next} }
+	n := ha.NewNone()
+	defer n.Close()
+	addr, stopC := e.coordinator("c1", n, n)
+	stopW := e.worker("w1", n, n)
+	type detail struct {
+		Phase    string               `json:"phase"`
+		Snapshot []rest.SnapshotTable `json:"snapshot"`
+	}
+	var d detail
+	deadline := time.Now().Add(waitLimit)
+	for d.Phase == "" && time.Now().Before(deadline) {
+		getJSON(addr, "/jobs/job", &d)
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := []rest.SnapshotTable{{Table: "S.T", ChunksDone: 2, ChunksTotal: 3}}
+	if d.Phase != "snapshot" || !slices.Equal(d.Snapshot, want) {
+		t.Fatalf("during the snapshot: phase %q, snapshot %+v; want snapshot, %+v", d.Phase, d.Snapshot, want)
+	}
+	close(next)
+	waitState(t, addr, "FINISHED")
+	d = detail{}
+	if _, err := getJSON(addr, "/jobs/job", &d); err != nil || d.Phase != "stream" || d.Snapshot != nil {
+		t.Fatalf("after the snapshot: phase %q, snapshot %+v, %v; want stream and no snapshot", d.Phase, d.Snapshot, err)
+	}
+	e.stopAll(stopC, stopW)
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/wire"
-	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/rest"
 )
 
@@ -79,7 +78,7 @@ type leader struct {
 	restarts   int
 	failedAt   time.Time
 	latest     pointer
-	phase      string               // of the latest checkpoint's position
+	phase      string               // of the latest checkpoint's position, as its worker decoded it
 	snapshot   []rest.SnapshotTable // its snapshot chunks, while the snapshot runs
 	stats      ckptStats
 	savepoints map[string]*savepointOp
@@ -466,9 +465,9 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		info.Status, info.NumAckSubtasks = "COMPLETED", 1
 		ld.stats.completed++
 		ld.latest = pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
-		if phase, tables, err := jobspec.PhaseProgress(req.Metadata.Source); err == nil {
-			ld.phase, ld.snapshot = phase, nil
-			for _, t := range tables {
+		if p := req.Progress; p != nil {
+			ld.phase, ld.snapshot = p.Phase, nil
+			for _, t := range p.Tables {
 				ld.snapshot = append(ld.snapshot, rest.SnapshotTable{Table: t.Table, ChunksDone: t.ChunksDone, ChunksTotal: t.ChunksTotal})
 			}
 		}

@@ -492,7 +492,8 @@ type ChunkProgress struct {
 
 // PhaseProgress reads a job's position as its checkpoints store it: the
 // phase, and during the snapshot each table's chunks done and total. The
-// coordinator reports it in the REST job details.
+// worker sends it with each checkpoint to the leader coordinator, which
+// reports it in the REST job details without decoding positions itself.
 func PhaseProgress(pos []byte) (phase string, tables []ChunkProgress, err error) {
 	var p position
 	if err := json.Unmarshal(pos, &p); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/pipeline"
@@ -47,6 +48,22 @@ func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.C
 		return nil, nil, err
 	}
 	return statsTask{j, c.Metrics}, j.Close, nil
+}
+
+// progressOf decodes a checkpoint's position as a job jobspec builds writes it,
+// for the leader to show in GET /jobs/{id}: the phase and, during the snapshot,
+// each table's chunks. It is nil for a position that does not decode so (the
+// leader keeps what it showed before), as from other sources.
+func progressOf(pos []byte) *wire.Progress {
+	phase, tables, err := jobspec.PhaseProgress(pos)
+	if err != nil {
+		return nil
+	}
+	p := &wire.Progress{Phase: phase}
+	for _, t := range tables {
+		p.Tables = append(p.Tables, wire.TableProgress{Table: t.Table, ChunksDone: t.ChunksDone, ChunksTotal: t.ChunksTotal})
+	}
+	return p
 }
 
 // statsTask copies the job's per-table counts, its lag (ms since the latest change's

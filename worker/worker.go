@@ -557,7 +557,8 @@ func (c *leaderCheckpointer) Save(ctx context.Context, m checkpoint.Metadata) (s
 	defer cancel()
 	var ack wire.CheckpointAck
 	err = wire.Call(ctx, c.w.client, addr, wire.PathCheckpoint,
-		wire.Checkpoint{Ref: c.ref, Worker: c.w.cfg.ID, Metadata: m, DurationMs: time.Since(m.Time).Milliseconds()}, &ack)
+		wire.Checkpoint{Ref: c.ref, Worker: c.w.cfg.ID, Metadata: m, DurationMs: time.Since(m.Time).Milliseconds(),
+			Progress: progressOf(m.Source)}, &ack)
 	if err != nil {
 		c.w.cfg.Metrics.Checkpoint(false, 0)
 		return "", fmt.Errorf("worker: checkpoint %d not acknowledged by the leader: %w", m.ID, err)

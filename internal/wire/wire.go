@@ -83,6 +83,25 @@ type Checkpoint struct {
 	Metadata checkpoint.Metadata `json:"metadata"`
 	// DurationMs is how long the checkpoint took on the worker up to this hand-off.
 	DurationMs int64 `json:"duration_ms"`
+	// Progress is what Metadata.Source says of the job's progress, decoded by the
+	// worker, which knows the position's format; the leader shows it in
+	// GET /jobs/{id}. Nil when the position does not decode as the job's (the
+	// leader then keeps what it showed before).
+	Progress *Progress `json:"progress,omitempty"`
+}
+
+// Progress is a job's phase ("snapshot" or "stream") as of a checkpoint and,
+// during the snapshot, each table's chunks.
+type Progress struct {
+	Phase  string          `json:"phase"`
+	Tables []TableProgress `json:"tables,omitempty"`
+}
+
+// TableProgress is one table's snapshot chunks done and in all.
+type TableProgress struct {
+	Table       string `json:"table"`
+	ChunksDone  int    `json:"chunks_done"`
+	ChunksTotal int    `json:"chunks_total"`
 }
 
 // CheckpointAck says the leader stored the checkpoint and recorded its pointer.
