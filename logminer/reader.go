@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // Dead-letter policies (ReaderConfig.DeadLetter).
@@ -316,7 +317,7 @@ type runState struct {
 	txns map[string]*txn
 	mem  int64 // bytes of buffered entries in memory
 
-	parser Parser
+	parser redo.Parser
 	csf    strings.Builder
 	inCSF  bool
 	ev     change.Event
@@ -471,10 +472,10 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 		st.inCSF = true
 		return nil
 	}
-	redo := rr.redo.String
+	sqlRedo := rr.redo.String
 	if st.inCSF {
-		st.csf.WriteString(redo)
-		redo = st.csf.String()
+		st.csf.WriteString(sqlRedo)
+		sqlRedo = st.csf.String()
 		st.csf.Reset()
 		st.inCSF = false
 	}
@@ -495,7 +496,7 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 		return nil
 	}
 	t := st.txn(rr.xid, rr.scn)
-	e, merged := st.build(t, ti, redo, rr)
+	e, merged := st.build(t, ti, sqlRedo, rr)
 	if merged {
 		return nil
 	}
@@ -531,13 +532,13 @@ func (st *runState) lookup(owner, table []byte) *tableInfo {
 
 // build parses and decodes one DML row into an entry, or merges it into
 // the previous one (the LOB values of an INSERT) and returns merged.
-func (st *runState) build(t *txn, ti *tableInfo, redo string, rr *rawRow) (e *entry, merged bool) {
-	e = &entry{table: ti, scn: rr.scn, rowID: string(rr.rowID), size: len(redo) + entryOverhead + 24*len(ti.types)}
+func (st *runState) build(t *txn, ti *tableInfo, sqlRedo string, rr *rawRow) (e *entry, merged bool) {
+	e = &entry{table: ti, scn: rr.scn, rowID: string(rr.rowID), size: len(sqlRedo) + entryOverhead + 24*len(ti.types)}
 	dead := func(err error) (*entry, bool) {
-		e.dead = &deadRow{rsID: strings.TrimSpace(string(rr.rsID)), sqlRedo: redo, err: err.Error()}
+		e.dead = &deadRow{rsID: strings.TrimSpace(string(rr.rsID)), sqlRedo: sqlRedo, err: err.Error()}
 		return e, false
 	}
-	r, err := st.parser.Parse(redo)
+	r, err := st.parser.Parse(sqlRedo)
 	if err != nil {
 		return dead(err)
 	}
@@ -606,7 +607,7 @@ func (st *runState) build(t *txn, ti *tableInfo, redo string, rr *rawRow) (e *en
 // does not carry (supplemental logging leaves LOBs out), from the latest
 // change of the same row earlier in the transaction, when one is still in
 // memory. Otherwise they stay NULL: the value is not in the redo.
-func carryLOBs(t *txn, e *entry, set []Column) {
+func carryLOBs(t *txn, e *entry, set []redo.Column) {
 	for i, n := len(t.mem)-1, 0; i >= 0 && n < 64; i, n = i-1, n+1 {
 		prev := t.mem[i]
 		if prev == nil || prev.dead != nil || prev.rowID != e.rowID || prev.table != e.table || prev.op == change.OpDelete {
@@ -621,7 +622,7 @@ func carryLOBs(t *txn, e *entry, set []Column) {
 	}
 }
 
-func inSet(ti *tableInfo, set []Column, col int) bool {
+func inSet(ti *tableInfo, set []redo.Column, col int) bool {
 	for _, c := range set {
 		if ti.colIdx[c.Name] == col {
 			return true
@@ -630,7 +631,7 @@ func inSet(ti *tableInfo, set []Column, col int) bool {
 	return false
 }
 
-func onlyLOBs(ti *tableInfo, cols []Column) bool {
+func onlyLOBs(ti *tableInfo, cols []redo.Column) bool {
 	for _, c := range cols {
 		i, ok := ti.colIdx[c.Name]
 		if !ok || !ti.lob[i] {
@@ -640,7 +641,7 @@ func onlyLOBs(ti *tableInfo, cols []Column) bool {
 	return len(cols) > 0
 }
 
-func (st *runState) decodeInto(row []change.Value, ti *tableInfo, c Column, quoted bool) error {
+func (st *runState) decodeInto(row []change.Value, ti *tableInfo, c redo.Column, quoted bool) error {
 	i, ok := ti.colIdx[c.Name]
 	if !ok {
 		return fmt.Errorf("logminer: column %q is not in %s (ALL_TAB_COLUMNS when the reader started)", c.Name, ti.table.ID())

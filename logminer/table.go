@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // tableInfo is a captured table with its column types resolved once.
 type tableInfo struct {
 	index  int // position in the reader's table list (spill records)
 	table  *change.Table
-	types  []Type
+	types  []redo.Type
 	lob    []bool
 	hasLOB bool
 	colIdx map[string]int
@@ -19,7 +20,7 @@ type tableInfo struct {
 func newTableInfo(index int, schema, name string, cols [][2]string) (*tableInfo, error) {
 	ti := &tableInfo{index: index, table: &change.Table{Schema: schema, Name: name}, colIdx: make(map[string]int, len(cols))}
 	for i, c := range cols {
-		t, err := ParseType(c[1])
+		t, err := redo.ParseType(c[1])
 		if err != nil {
 			return nil, fmt.Errorf("logminer: %s.%s column %s: %w", schema, name, c[0], err)
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 	"pgregory.net/rapid"
 )
 
@@ -122,7 +122,7 @@ func genTime(t *rapid.T, zone bool) any {
 
 // TestRoundTripThroughLogMiner writes generated values of every column type
 // through the engine (insert, update to a second value, delete) and checks
-// that logminer.ParseRedo + DecodeLiteral on the mined SQL_REDO gives back
+// that redo.Parse + DecodeLiteral on the mined SQL_REDO gives back
 // the engine's canonical truth for every value, in the new and old images.
 func TestRoundTripThroughLogMiner(t *testing.T) {
 	for _, tg := range typeGens {
@@ -222,7 +222,7 @@ func checkRoundTrip(rt *rapid.T, typText string, ty Type, a, b any) {
 		quoted bool
 	}
 	var got []rawValue
-	var p logminer.Parser
+	var p redo.Parser
 	for _, s := range stmts {
 		r, err := p.Parse(s)
 		if err != nil {
@@ -256,7 +256,7 @@ func checkRoundTrip(rt *rapid.T, typText string, ty Type, a, b any) {
 	for i, g := range got {
 		var dec *string
 		if g.raw != nil {
-			lt, err := logminer.ParseType(ty.DataType())
+			lt, err := redo.ParseType(ty.DataType())
 			if err != nil {
 				rt.Fatal(err)
 			}

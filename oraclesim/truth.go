@@ -9,7 +9,7 @@ import (
 )
 
 // CanonicalValue renders a value of column type t in the canonical text of
-// redoflow's CSV output (the forms of logminer.DecodeLiteral): exact
+// redoflow's CSV output (the forms of redo.DecodeLiteral, logminer/redo): exact
 // decimals with a leading zero, Go's shortest float text with NaN/+Inf/-Inf,
 // ISO 8601 datetimes with trimmed fractions and "+hh:mm" offsets, text as
 // is, lower-case hex for RAW/BLOB, Oracle's text for INTERVALs. The value is

@@ -507,7 +507,7 @@ func timeOf(v any) (time.Time, error) {
 }
 
 // canonical renders a stored value in the canonical text form of redoflow's
-// CSV output (the forms logminer.DecodeLiteral produces). NULL is "".
+// CSV output (the forms redo.DecodeLiteral produces). NULL is "".
 func canonical(t Type, v any) string {
 	if v == nil {
 		return ""

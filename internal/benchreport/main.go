@@ -207,8 +207,8 @@ func pkgDir(pkg string) string {
 // binaries, each run executing every benchmark of its group once, so that
 // ratios are taken between figures measured under the same load.
 func micro(r *Report, tmp string) error {
-	lm, snk := filepath.Join(tmp, "logminer.test"), filepath.Join(tmp, "sink.test")
-	if _, err := sh(nil, "go", "test", "-c", "-o", lm, "./logminer"); err != nil {
+	lm, snk := filepath.Join(tmp, "redo.test"), filepath.Join(tmp, "sink.test")
+	if _, err := sh(nil, "go", "test", "-c", "-o", lm, "./logminer/redo"); err != nil {
 		return err
 	}
 	if _, err := sh(nil, "go", "test", "-c", "-o", snk, "./sink/csv"); err != nil {
@@ -217,7 +217,7 @@ func micro(r *Report, tmp string) error {
 	var parse, sink []Result
 	for i := range r.Opts.Runs {
 		fmt.Printf("-- interleaved run %d/%d\n", i+1, r.Opts.Runs)
-		out, err := shIn(pkgDir("./logminer"), lm, "-test.run", "^$", "-test.benchmem", "-test.benchtime", "1s",
+		out, err := shIn(pkgDir("./logminer/redo"), lm, "-test.run", "^$", "-test.benchmem", "-test.benchtime", "1s",
 			"-test.bench", ParseBenchRegexp)
 		if err != nil {
 			return err

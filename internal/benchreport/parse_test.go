@@ -12,7 +12,7 @@ import (
 // Two interleaved runs of the parsing group, as the test binary prints them.
 const cannedParse = `goos: linux
 goarch: amd64
-pkg: github.com/redoflow/redoflow/logminer
+pkg: github.com/redoflow/redoflow/logminer/redo
 cpu: AMD EPYC
 BenchmarkParseRedoDecode-2          	  1000000	      1135 ns/op	 510.00 MB/s	    880000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
 BenchmarkParseRedoDecodeLiteral-2   	  1000000	      1330 ns/op	 435.00 MB/s	    750000 rows/s	        13.00 cols/row	     152 B/op	       4 allocs/op
@@ -28,7 +28,7 @@ BenchmarkCSVSameBytes-2             	  4000000	       300.0 ns/op	1000.00 MB/s	 
 BenchmarkCSVEquivalentLine-2        	  6000000	       200.0 ns/op	 500.00 MB/s	   5000000 rows/s	     112 B/op	       1 allocs/op
 --- BENCH: BenchmarkSomething-2
     x_test.go:1: not a result line 12 34
-ok  	github.com/redoflow/redoflow/logminer	12.1s
+ok  	github.com/redoflow/redoflow/logminer/redo	12.1s
 `
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

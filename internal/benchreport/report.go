@@ -62,9 +62,9 @@ var parseRows = []struct{ name, label string }{
 	{csvLine, "`encoding/csv`, equivalent line (baseline)"},
 	{csvSame, "`encoding/csv`, the same SQL_REDO bytes"},
 	{parse, "`Parser.Parse` (reused memory, as csv's ReuseRecord)"},
-	{"BenchmarkParseRedoOnly", "`ParseRedo` (fresh Redo each call)"},
+	{"BenchmarkParseRedoOnly", "`redo.Parse` (fresh Statement each call)"},
 	{"BenchmarkParseRedoDecode", "`Parser.Parse` + `Type.Decode` of all 13 values (the reader's path)"},
-	{literal, "`ParseRedo` + `DecodeLiteral` by type name"},
+	{literal, "`redo.Parse` + `DecodeLiteral` by type name"},
 }
 
 // benchRow takes the medians of one benchmark; every benchmark here does one
@@ -264,7 +264,7 @@ func (r *Report) computeGoals() {
 	}
 	parseFrom := fmt.Sprintf("the parsing loop below (%d interleaved runs of `-test.bench '%s'`)", r.Parse.Runs, ParseBenchRegexp)
 	r.Goals = []Goal{
-		{"parsing (`ParseRedo` + `DecodeLiteral`) ≥ 1× `encoding/csv` bytes/s on the same bytes",
+		{"parsing (`redo.Parse` + `DecodeLiteral`) ≥ 1× `encoding/csv` bytes/s on the same bytes",
 			fmt.Sprintf("%.2f×", r.Parse.LiteralVsSame), r.Parse.LiteralVsSame >= 1, parseFrom},
 		{"parsing alone (`Parser.Parse`) ≥ 1× `encoding/csv` bytes/s on the equivalent CSV line",
 			fmt.Sprintf("%.2f×", r.Parse.ParserVsLine), r.Parse.ParserVsLine >= 1, parseFrom},

@@ -8,8 +8,8 @@
 //	_op,_scn,_commit_scn,_commit_ts,_xid,_seq,<table columns in table order>
 //
 // _op is r (snapshot read), c, u or d; _commit_ts is ISO 8601; values are in
-// logminer's canonical forms; quoting follows RFC 4180 (as encoding/csv
-// writes it); NULL is an empty field and an empty string is "".
+// the canonical forms of logminer/redo; quoting follows RFC 4180 (as
+// encoding/csv writes it); NULL is an empty field and an empty string is "".
 //
 // Exactly-once is a two-phase protocol driven by the pipeline's checkpoints:
 //

@@ -1,4 +1,4 @@
-package logminer_test
+package redo_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 func TestParseRedoRules(t *testing.T) {
@@ -14,57 +14,57 @@ func TestParseRedoRules(t *testing.T) {
 	tests := []struct {
 		name      string
 		sql       string
-		want      logminer.Redo
+		want      redo.Statement
 		wantErrAt int // byte offset the error must quote; -1: no error
 	}{
 		{"quoted identifiers with space, #, $, quotes and lower case",
 			`insert into "My Schema"."tab#$""x"""("col 1","Col#2","c$3","lower") values ('1','2','3','4');`,
-			logminer.Redo{Op: "INSERT", Schema: "My Schema", Table: `tab#$"x"`, New: cols("col 1", "1", "Col#2", "2", "c$3", "3", "lower", "4")}, -1},
+			redo.Statement{Op: "INSERT", Schema: "My Schema", Table: `tab#$"x"`, New: cols("col 1", "1", "Col#2", "2", "c$3", "3", "lower", "4")}, -1},
 		{"alias form of tables with LOB columns",
 			`update "S"."T" a set a."C" = EMPTY_CLOB() where a."ID" = '7' and ROWID = 'AAAHTCAABAAAZAPAAN';`,
-			logminer.Redo{Op: "UPDATE", Schema: "S", Table: "T", New: cols("C", "EMPTY_CLOB()"), Old: cols("ID", "7"), RowID: "AAAHTCAABAAAZAPAAN"}, -1},
+			redo.Statement{Op: "UPDATE", Schema: "S", Table: "T", New: cols("C", "EMPTY_CLOB()"), Old: cols("ID", "7"), RowID: "AAAHTCAABAAAZAPAAN"}, -1},
 		{"delete with alias",
 			`delete from "S"."T" a where a."ID" = '7'`,
-			logminer.Redo{Op: "DELETE", Schema: "S", Table: "T", Old: cols("ID", "7")}, -1},
+			redo.Statement{Op: "DELETE", Schema: "S", Table: "T", Old: cols("ID", "7")}, -1},
 		{"IS NULL in where, no delimiter, no rowid",
 			`delete from "S"."T" where "A" IS NULL and "B" = '2'`,
-			logminer.Redo{Op: "DELETE", Schema: "S", Table: "T", Old: []logminer.Column{{Name: "A"}, {Name: "B", Value: str("2")}}}, -1},
+			redo.Statement{Op: "DELETE", Schema: "S", Table: "T", Old: []redo.Column{{Name: "A"}, {Name: "B", Value: str("2")}}}, -1},
 		{"values that look like syntax",
 			`update "S"."T" set "A" = 'it''s', "B" = ', "C" = ''x''', "C" = ') values (' where "D" = ' and "E" = ''1''' and "F" = ' where ' and ROWID = 'AAAB/+CAA';`,
-			logminer.Redo{Op: "UPDATE", Schema: "S", Table: "T",
+			redo.Statement{Op: "UPDATE", Schema: "S", Table: "T",
 				New: cols("A", "it's", "B", `, "C" = 'x'`, "C", ") values ("),
 				Old: cols("D", ` and "E" = '1'`, "F", " where "), RowID: "AAAB/+CAA"}, -1},
 		{"statement longer than 4000 bytes",
 			`insert into "S"."T"("A","B") values ('` + strings.ReplaceAll(long, "'", "''") + `',NULL);`,
-			logminer.Redo{Op: "INSERT", Schema: "S", Table: "T", New: []logminer.Column{{Name: "A", Value: str(long)}, {Name: "B"}}}, -1},
+			redo.Statement{Op: "INSERT", Schema: "S", Table: "T", New: []redo.Column{{Name: "A", Value: str(long)}, {Name: "B"}}}, -1},
 		{"functions, concatenation and numbers kept verbatim",
 			`insert into "S"."T"("A","B","C","D") values (TO_DATE('2020-01-15 10:30:00', 'YYYY-MM-DD HH24:MI:SS'),UNISTR('\0041') || UNISTR('\0042'),3.5E+000,HEXTORAW('ab'))`,
-			logminer.Redo{Op: "INSERT", Schema: "S", Table: "T", New: cols(
+			redo.Statement{Op: "INSERT", Schema: "S", Table: "T", New: cols(
 				"A", "TO_DATE('2020-01-15 10:30:00', 'YYYY-MM-DD HH24:MI:SS')",
 				"B", "UNISTR('\\0041') || UNISTR('\\0042')", "C", "3.5E+000", "D", "HEXTORAW('ab')")}, -1},
 		{"upper-case keywords and newlines",
 			"UPDATE \"S\".\"T\"\n SET \"A\" = '1'\n WHERE \"B\" = '2'\n AND ROWID = 'R';",
-			logminer.Redo{Op: "UPDATE", Schema: "S", Table: "T", New: cols("A", "1"), Old: cols("B", "2"), RowID: "R"}, -1},
+			redo.Statement{Op: "UPDATE", Schema: "S", Table: "T", New: cols("A", "1"), Old: cols("B", "2"), RowID: "R"}, -1},
 		{"Unsupported Type is NULL",
 			`update "S"."T" set "A" = Unsupported Type where "B" = Unsupported Type`,
-			logminer.Redo{Op: "UPDATE", Schema: "S", Table: "T", New: []logminer.Column{{Name: "A"}}, Old: []logminer.Column{{Name: "B"}}}, -1},
+			redo.Statement{Op: "UPDATE", Schema: "S", Table: "T", New: []redo.Column{{Name: "A"}}, Old: []redo.Column{{Name: "B"}}}, -1},
 		// Errors quote the position at fault.
-		{"not DML", `commit;`, logminer.Redo{}, 0},
-		{"unterminated literal", `insert into "S"."T"("A") values ('abc`, logminer.Redo{}, 33},
-		{"missing value", `insert into "S"."T"("A","B") values ('1')`, logminer.Redo{}, 40},
-		{"trailing garbage", `delete from "S"."T" where "A" = '1' or "B" = 2`, logminer.Redo{}, 36},
-		{"unterminated identifier", `delete from "S"."T`, logminer.Redo{}, 16},
-		{"empty", ``, logminer.Redo{}, 0},
-		{"function without parentheses", `update "S"."T" set "A" = SYSDATE`, logminer.Redo{}, 32},
-		{"unbalanced parentheses", `update "S"."T" set "A" = TO_DATE('x'`, logminer.Redo{}, 32},
+		{"not DML", `commit;`, redo.Statement{}, 0},
+		{"unterminated literal", `insert into "S"."T"("A") values ('abc`, redo.Statement{}, 33},
+		{"missing value", `insert into "S"."T"("A","B") values ('1')`, redo.Statement{}, 40},
+		{"trailing garbage", `delete from "S"."T" where "A" = '1' or "B" = 2`, redo.Statement{}, 36},
+		{"unterminated identifier", `delete from "S"."T`, redo.Statement{}, 16},
+		{"empty", ``, redo.Statement{}, 0},
+		{"function without parentheses", `update "S"."T" set "A" = SYSDATE`, redo.Statement{}, 32},
+		{"unbalanced parentheses", `update "S"."T" set "A" = TO_DATE('x'`, redo.Statement{}, 32},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := logminer.ParseRedo(tt.sql)
+			got, err := redo.Parse(tt.sql)
 			if tt.wantErrAt >= 0 {
-				var se *logminer.SyntaxError
+				var se *redo.SyntaxError
 				if !errors.As(err, &se) {
-					t.Fatalf("ParseRedo = %+v, %v; want a *SyntaxError", got, err)
+					t.Fatalf("Parse = %+v, %v; want a *SyntaxError", got, err)
 				}
 				if se.Pos != tt.wantErrAt {
 					t.Errorf("error at byte %d, want %d: %v", se.Pos, tt.wantErrAt, err)
@@ -88,10 +88,10 @@ func TestParseRedoRules(t *testing.T) {
 }
 
 // cols builds columns from name, value pairs.
-func cols(kv ...string) []logminer.Column {
-	var out []logminer.Column
+func cols(kv ...string) []redo.Column {
+	var out []redo.Column
 	for i := 0; i < len(kv); i += 2 {
-		out = append(out, logminer.Column{Name: kv[i], Value: str(kv[i+1])})
+		out = append(out, redo.Column{Name: kv[i], Value: str(kv[i+1])})
 	}
 	return out
 }
@@ -183,11 +183,11 @@ func TestDecodeLiteralRules(t *testing.T) {
 		{"SDO_GEOMETRY", "x", "!"},
 	}
 	for _, tt := range tests {
-		got, err := logminer.DecodeLiteral(tt.raw, tt.typ)
+		got, err := redo.DecodeLiteral(tt.raw, tt.typ)
 		if tt.want == "!" {
 			if err == nil {
 				t.Errorf("DecodeLiteral(%q, %q) = %q, want an error", tt.raw, tt.typ, got)
-			} else if !errors.Is(err, logminer.ErrDecode) || !strings.Contains(err.Error(), tt.typ) {
+			} else if !errors.Is(err, redo.ErrDecode) || !strings.Contains(err.Error(), tt.typ) {
 				t.Errorf("DecodeLiteral(%q, %q) error %q must match ErrDecode and name the type", tt.raw, tt.typ, err)
 			}
 			continue
@@ -201,7 +201,7 @@ func TestDecodeLiteralRules(t *testing.T) {
 // TestQuotedLookalikes: text that reads like a function call stays text
 // when the reader decodes with Parser.Quoted.
 func TestQuotedLookalikes(t *testing.T) {
-	var p logminer.Parser
+	var p redo.Parser
 	r, err := p.Parse(`update "S"."T" set "A" = 'HEXTORAW(''41'')', "B" = HEXTORAW('41'), "C" = 'EMPTY_CLOB()', "D" = NULL where "E" = 'a()' and "F" IS NULL and "G" = UNISTR('\0041')`)
 	if err != nil {
 		t.Fatal(err)
@@ -211,9 +211,9 @@ func TestQuotedLookalikes(t *testing.T) {
 	if !slices.Equal(newQ, wantNewQ) || !slices.Equal(oldQ, wantOldQ) {
 		t.Fatalf("Quoted() = %v %v, want %v %v", newQ, oldQ, wantNewQ, wantOldQ)
 	}
-	typ, _ := logminer.ParseType("VARCHAR2")
+	typ, _ := redo.ParseType("VARCHAR2")
 	want := map[string]string{"A": "HEXTORAW('41')", "B": "A", "C": "EMPTY_CLOB()", "E": "a()", "G": "A"}
-	for i, set := range [][]logminer.Column{r.New, r.Old} {
+	for i, set := range [][]redo.Column{r.New, r.Old} {
 		q := [][]bool{newQ, oldQ}[i]
 		for j, c := range set {
 			if c.Value == nil {
@@ -231,7 +231,7 @@ func TestQuotedLookalikes(t *testing.T) {
 		{"RAW", "C3020B", "c3020b"},
 		{"INTERVAL DAY(2) TO SECOND(6)", "+01 02:03:04.5", "+01 02:03:04.5"},
 	} {
-		typ, _ := logminer.ParseType(tt.typ)
+		typ, _ := redo.ParseType(tt.typ)
 		if got, err := typ.DecodeValue(tt.raw, true); err != nil || got != tt.want {
 			t.Errorf("DecodeValue(%q, %s, literal) = %q, %v; want %q", tt.raw, tt.typ, got, err, tt.want)
 		}

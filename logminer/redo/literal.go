@@ -1,4 +1,4 @@
-package logminer
+package redo
 
 import (
 	"strconv"
@@ -87,7 +87,7 @@ func ParseType(oracleType string) (Type, error) {
 	return t, nil
 }
 
-// DecodeLiteral turns a raw literal, as ParseRedo returns it, into the
+// DecodeLiteral turns a raw literal, as Parse returns it, into the
 // canonical text redoflow writes to CSV for a column of oracleType (the
 // DATA_TYPE of ALL_TAB_COLUMNS). The forms are listed in the package
 // documentation. An error matches ErrDecode and names the type and literal.

@@ -1,4 +1,4 @@
-package logminer
+package redo
 
 import (
 	"errors"
@@ -6,7 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// ErrSyntax is matched (errors.Is) by every error ParseRedo returns for a
+// The messages of these errors start with "logminer:", the prefix of the
+// reader, which reports them in its logs and dead-letter files.
+
+// ErrSyntax is matched (errors.Is) by every error Parse returns for a
 // statement it cannot parse. Such a row is not retryable: the pipeline sends
 // it to the dead-letter file or stops, as configured.
 var ErrSyntax = errors.New("logminer: SQL_REDO syntax error")
@@ -15,7 +18,7 @@ var ErrSyntax = errors.New("logminer: SQL_REDO syntax error")
 // cannot turn into its canonical form.
 var ErrDecode = errors.New("logminer: cannot decode value")
 
-// SyntaxError reports where ParseRedo stopped understanding a statement.
+// SyntaxError reports where Parse stopped understanding a statement.
 type SyntaxError struct {
 	Pos  int    // byte offset into the statement
 	Msg  string // what was expected

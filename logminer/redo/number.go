@@ -1,4 +1,4 @@
-package logminer
+package redo
 
 import "github.com/redoflow/redoflow/change"
 

@@ -1,4 +1,4 @@
-package logminer_test
+package redo_test
 
 import (
 	"encoding/csv"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // A realistic UPDATE of a 10-column FINANCE_USER.TRANS_INFO row as LogMiner
@@ -35,10 +35,10 @@ const transInfoCSV = `1250.75,SETTLED,2026-11-25T10:30:12,100234,622202123456789
 // order with their types resolved once.
 var transInfoTable = func() (t struct {
 	names []string
-	types []logminer.Type
+	types []redo.Type
 }) {
 	for _, n := range []string{"ID", "ACCOUNT_NO", "AMOUNT", "CURRENCY", "TRANS_TIME", "STATUS", "REMARK", "CHANNEL", "BRANCH_CODE", "UPDATED_AT"} {
-		typ, err := logminer.ParseType(transInfoTypes[n])
+		typ, err := redo.ParseType(transInfoTypes[n])
 		if err != nil {
 			panic(err)
 		}
@@ -59,17 +59,17 @@ func BenchmarkParseRedoDecode(b *testing.B) {
 // DecodeLiteral, which resolves the type name on every call.
 func BenchmarkParseRedoDecodeLiteral(b *testing.B) {
 	benchParseDecode(b, func(raw string, col int) (string, error) {
-		return logminer.DecodeLiteral(raw, transInfoTypes[transInfoTable.names[col]])
+		return redo.DecodeLiteral(raw, transInfoTypes[transInfoTable.names[col]])
 	})
 }
 
 func benchParseDecode(b *testing.B, decode func(raw string, col int) (string, error)) {
-	r, err := logminer.ParseRedo(transInfoUpdate)
+	r, err := redo.Parse(transInfoUpdate)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ncols := len(r.New) + len(r.Old)
-	var p logminer.Parser
+	var p redo.Parser
 	b.SetBytes(int64(len(transInfoUpdate)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -78,7 +78,7 @@ func benchParseDecode(b *testing.B, decode func(raw string, col int) (string, er
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, set := range [2][]logminer.Column{r.New, r.Old} {
+		for _, set := range [2][]redo.Column{r.New, r.Old} {
 			for _, c := range set {
 				col := slices.Index(transInfoTable.names, c.Name)
 				if c.Value == nil || col < 0 {
@@ -94,10 +94,10 @@ func benchParseDecode(b *testing.B, decode func(raw string, col int) (string, er
 	b.ReportMetric(float64(ncols), "cols/row")
 }
 
-// BenchmarkParserReuse is ParseRedo with the memory reuse of Parser, the
+// BenchmarkParserReuse is Parse with the memory reuse of Parser, the
 // counterpart of csv.Reader with ReuseRecord.
 func BenchmarkParserReuse(b *testing.B) {
-	var p logminer.Parser
+	var p redo.Parser
 	b.SetBytes(int64(len(transInfoUpdate)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -111,7 +111,7 @@ func BenchmarkParseRedoOnly(b *testing.B) {
 	b.SetBytes(int64(len(transInfoUpdate)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := logminer.ParseRedo(transInfoUpdate); err != nil {
+		if _, err := redo.Parse(transInfoUpdate); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func benchCSV(b *testing.B, line string) {
 }
 
 // BenchmarkCSVSameBytes: encoding/csv reading the very SQL_REDO bytes as a
-// CSV line (the byte-rate baseline for ParseRedo).
+// CSV line (the byte-rate baseline for Parse).
 func BenchmarkCSVSameBytes(b *testing.B) {
 	benchCSV(b, strings.ReplaceAll(transInfoUpdate, "\n", " ")+"\n")
 }

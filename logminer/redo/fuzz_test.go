@@ -1,4 +1,4 @@
-package logminer_test
+package redo_test
 
 import (
 	"errors"
@@ -11,12 +11,12 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // render writes r back as LogMiner would, every value quoted; parsing the
 // result must give r again.
-func render(r logminer.Redo, upper, delimiter, alias bool) string {
+func render(r redo.Statement, upper, delimiter, alias bool) string {
 	var b strings.Builder
 	kw := func(s string) {
 		if upper {
@@ -118,8 +118,8 @@ func render(r logminer.Redo, upper, delimiter, alias bool) string {
 	return b.String()
 }
 
-func sameRedo(a, b logminer.Redo) bool {
-	eq := func(x, y []logminer.Column) bool {
+func sameRedo(a, b redo.Statement) bool {
+	eq := func(x, y []redo.Column) bool {
 		if len(x) != len(y) {
 			return false
 		}
@@ -149,8 +149,8 @@ func TestParseRedoRoundTrip(t *testing.T) {
 		}
 		return n
 	})
-	column := rapid.Custom(func(t *rapid.T) logminer.Column {
-		c := logminer.Column{Name: name.Draw(t, "col")}
+	column := rapid.Custom(func(t *rapid.T) redo.Column {
+		c := redo.Column{Name: name.Draw(t, "col")}
 		if !rapid.Bool().Draw(t, "null") {
 			v := text.Draw(t, "value")
 			c.Value = &v
@@ -158,7 +158,7 @@ func TestParseRedoRoundTrip(t *testing.T) {
 		return c
 	})
 	rapid.Check(t, func(t *rapid.T) {
-		r := logminer.Redo{
+		r := redo.Statement{
 			Op:     rapid.SampledFrom([]string{"INSERT", "UPDATE", "DELETE"}).Draw(t, "op"),
 			Schema: rapid.OneOf(rapid.Just(""), name).Draw(t, "schema"),
 			Table:  name.Draw(t, "table"),
@@ -179,12 +179,12 @@ func TestParseRedoRoundTrip(t *testing.T) {
 			r.Old = nil
 		}
 		sql := render(r, rapid.Bool().Draw(t, "upper"), rapid.Bool().Draw(t, "delimiter"), rapid.Bool().Draw(t, "alias"))
-		got, err := logminer.ParseRedo(sql)
+		got, err := redo.Parse(sql)
 		if err != nil {
-			t.Fatalf("ParseRedo(%q): %v", sql, err)
+			t.Fatalf("Parse(%q): %v", sql, err)
 		}
 		if !sameRedo(got, r) {
-			t.Fatalf("ParseRedo(%q)\n got %s %q.%q new %s old %s rowid %q\nwant %s %q.%q new %s old %s rowid %q", sql,
+			t.Fatalf("Parse(%q)\n got %s %q.%q new %s old %s rowid %q\nwant %s %q.%q new %s old %s rowid %q", sql,
 				got.Op, got.Schema, got.Table, fmtCols(got.New), fmtCols(got.Old), got.RowID,
 				r.Op, r.Schema, r.Table, fmtCols(r.New), fmtCols(r.Old), r.RowID)
 		}
@@ -202,10 +202,10 @@ func redoSeeds(f *testing.F) {
 func FuzzParseRedo(f *testing.F) {
 	redoSeeds(f)
 	f.Fuzz(func(t *testing.T, sql string) {
-		r, err := logminer.ParseRedo(sql)
+		r, err := redo.Parse(sql)
 		if err != nil {
-			var se *logminer.SyntaxError
-			if !errors.As(err, &se) || !errors.Is(err, logminer.ErrSyntax) || se.Pos < 0 || se.Pos > len(sql) {
+			var se *redo.SyntaxError
+			if !errors.As(err, &se) || !errors.Is(err, redo.ErrSyntax) || se.Pos < 0 || se.Pos > len(sql) {
 				t.Fatalf("bad error %#v", err)
 			}
 			return
@@ -214,7 +214,7 @@ func FuzzParseRedo(f *testing.F) {
 			t.Fatalf("parsed %q into %+v", sql, r)
 		}
 		// What parsed must render and parse back to the same thing.
-		again, err := logminer.ParseRedo(render(r, false, true, false))
+		again, err := redo.Parse(render(r, false, true, false))
 		if err != nil || !sameRedo(again, r) {
 			t.Fatalf("re-render of %q does not parse back: %v", sql, err)
 		}
@@ -238,9 +238,9 @@ func FuzzDecodeLiteral(f *testing.F) {
 	f.Add("TO_TIMESTAMP_TZ('2020-07-01 10:30:00.25 America/New_York')", uint8(5))
 	f.Fuzz(func(t *testing.T, raw string, ti uint8) {
 		typ := fuzzTypes[int(ti)%len(fuzzTypes)]
-		out, err := logminer.DecodeLiteral(raw, typ)
+		out, err := redo.DecodeLiteral(raw, typ)
 		if err != nil {
-			if !errors.Is(err, logminer.ErrDecode) {
+			if !errors.Is(err, redo.ErrDecode) {
 				t.Fatalf("error %v does not match ErrDecode", err)
 			}
 			return
@@ -263,7 +263,7 @@ func FuzzDecodeLiteral(f *testing.F) {
 			}
 		}
 		// Decoding is a function of its input.
-		if again, err := logminer.DecodeLiteral(raw, typ); err != nil || again != out {
+		if again, err := redo.DecodeLiteral(raw, typ); err != nil || again != out {
 			t.Fatalf("second decode of %q differs: %q, %v", raw, again, err)
 		}
 	})

@@ -1,11 +1,11 @@
-package logminer_test
+package redo_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 type valueCase struct {
@@ -15,13 +15,13 @@ type valueCase struct {
 	Expect     string `json:"expect"`
 }
 
-// rawOf returns the raw literal ParseRedo produces for a value as it stands
+// rawOf returns the raw literal Parse produces for a value as it stands
 // in SQL_REDO, so that these tests feed DecodeLiteral what the reader does.
 func rawOf(t *testing.T, text string) string {
 	t.Helper()
-	r, err := logminer.ParseRedo(`insert into "S"."T"("C") values (` + text + `)`)
+	r, err := redo.Parse(`insert into "S"."T"("C") values (` + text + `)`)
 	if err != nil {
-		t.Fatalf("ParseRedo of value %q: %v", text, err)
+		t.Fatalf("Parse of value %q: %v", text, err)
 	}
 	if r.New[0].Value == nil {
 		t.Fatalf("value %q parsed as NULL", text)
@@ -91,11 +91,11 @@ func TestDecodeLiteralSamples(t *testing.T) {
 		}
 		raw := rawOf(t, c.Text)
 		for _, w := range wants {
-			got, err := logminer.DecodeLiteral(raw, w.typ)
+			got, err := redo.DecodeLiteral(raw, w.typ)
 			switch {
 			case w.err && err == nil:
 				t.Errorf("line %d: DecodeLiteral(%q, %q) = %q, want an error", c.Line, raw, w.typ, got)
-			case w.err && !errors.Is(err, logminer.ErrDecode):
+			case w.err && !errors.Is(err, redo.ErrDecode):
 				t.Errorf("line %d: error %v does not match ErrDecode", c.Line, err)
 			case !w.err && err != nil:
 				t.Errorf("line %d: DecodeLiteral(%q, %q): %v", c.Line, raw, w.typ, err)
@@ -106,7 +106,7 @@ func TestDecodeLiteralSamples(t *testing.T) {
 	}
 }
 
-// TestParseAndDecodeSamples chains ParseRedo and DecodeLiteral on the
+// TestParseAndDecodeSamples chains Parse and DecodeLiteral on the
 // statements whose samples give a decoded value.
 func TestParseAndDecodeSamples(t *testing.T) {
 	tests := []struct {
@@ -129,7 +129,7 @@ func TestParseAndDecodeSamples(t *testing.T) {
 			// An XML DOC BEGIN row: its WHERE list is an ordinary predicate list.
 			sql = "delete from" + strings.SplitN(sql, " from", 2)[1]
 		}
-		r, err := logminer.ParseRedo(sql)
+		r, err := redo.Parse(sql)
 		if err != nil {
 			t.Fatalf("line %d: %v", tt.line, err)
 		}
@@ -146,7 +146,7 @@ func TestParseAndDecodeSamples(t *testing.T) {
 		if raw == nil {
 			t.Fatalf("line %d: no value for %s in %s", tt.line, tt.column, fmtCols(cols))
 		}
-		got, err := logminer.DecodeLiteral(*raw, tt.typ)
+		got, err := redo.DecodeLiteral(*raw, tt.typ)
 		if tt.want == "" {
 			if err == nil {
 				t.Errorf("line %d: DecodeLiteral(%q, %s) = %q, want an error", tt.line, *raw, tt.typ, got)

@@ -1,4 +1,4 @@
-package logminer
+package redo
 
 import (
 	"errors"
@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Redo is one DML statement of V$LOGMNR_CONTENTS.SQL_REDO, split into parts.
-type Redo struct {
+// Statement is one DML statement of V$LOGMNR_CONTENTS.SQL_REDO, split into parts.
+type Statement struct {
 	Op     string   // "INSERT", "UPDATE" or "DELETE"
 	Schema string   // "" when the statement names no schema
 	Table  string   // unquoted table name
@@ -26,35 +26,35 @@ type Column struct {
 	Value *string
 }
 
-// ParseRedo parses a SQL_REDO statement (its CSF pieces already joined).
+// Parse parses a SQL_REDO statement (its CSF pieces already joined).
 // It never panics; an error matches ErrSyntax and quotes the position at fault.
-// The Redo it returns owns its memory; Parser.Parse reuses it instead.
-func ParseRedo(sqlRedo string) (Redo, error) {
+// The Statement it returns owns its memory; Parser.Parse reuses it instead.
+func Parse(sqlRedo string) (Statement, error) {
 	var p redoParser
 	return p.parse(sqlRedo)
 }
 
-// Parser parses SQL_REDO statements like ParseRedo, reusing its memory from
+// Parser parses SQL_REDO statements like Parse, reusing its memory from
 // one statement to the next, as csv.Reader does with ReuseRecord: the
-// columns and values of a Redo it returns are valid until the next Parse.
+// columns and values of a Statement it returns are valid until the next Parse.
 // The zero value is ready to use. A Parser is not safe for concurrent use.
 type Parser struct {
 	p    redoParser
 	newN int
 }
 
-// Parse parses one statement; see ParseRedo.
-func (ps *Parser) Parse(sqlRedo string) (Redo, error) {
+// Parse parses one statement like the function Parse.
+func (ps *Parser) Parse(sqlRedo string) (Statement, error) {
 	ps.p.reuse = true
 	r, err := ps.p.parse(sqlRedo)
 	ps.newN = len(r.New)
 	return r, err
 }
 
-// Quoted reports, for the Redo of the last Parse, which values were quoted
+// Quoted reports, for the Statement of the last Parse, which values were quoted
 // literals in the statement (newQ[i] for r.New[i], oldQ[i] for r.Old[i]).
 // A quoted literal is text to take as it is, even when it reads like a
-// function call; pass this to Type.DecodeValue. ParseRedo alone cannot tell
+// function call; pass this to Type.DecodeValue. Parse alone cannot tell
 // the text HEXTORAW('41') from the call HEXTORAW('41').
 func (ps *Parser) Quoted() (newQ, oldQ []bool) {
 	q := ps.p.quoted
@@ -91,7 +91,7 @@ const (
 	ctxWhere                  // ... where
 )
 
-func (p *redoParser) parse(s string) (Redo, error) {
+func (p *redoParser) parse(s string) (Statement, error) {
 	r, err := p.run(s, false)
 	if err != nil && p.failedAfterLiteral(err) {
 		if r2, err2 := p.run(s, true); err2 == nil {
@@ -108,7 +108,7 @@ func (p *redoParser) failedAfterLiteral(err error) bool {
 	return p.litEnd > 0 && errors.As(err, &se) && se.Pos >= p.litEnd && trimSpace(p.s[p.litEnd:se.Pos]) == ""
 }
 
-func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
+func (p *redoParser) run(s string, relaxed bool) (r Statement, err error) {
 	p.s, p.pos, p.relaxed, p.litEnd = s, 0, relaxed, 0
 	// One allocation holds the columns and values of most statements; a
 	// wider one grows the slices (the values already pointed to stay in
@@ -136,18 +136,18 @@ func (p *redoParser) run(s string, relaxed bool) (r Redo, err error) {
 		err = p.delete(&r)
 	default:
 		p.pos = 0
-		return Redo{}, p.errorf("expected insert, update or delete")
+		return Statement{}, p.errorf("expected insert, update or delete")
 	}
 	if err != nil {
-		return Redo{}, err
+		return Statement{}, err
 	}
 	if err := p.end(); err != nil {
-		return Redo{}, err
+		return Statement{}, err
 	}
 	return r, nil
 }
 
-func (p *redoParser) insert(r *Redo) error {
+func (p *redoParser) insert(r *Statement) error {
 	if err := p.keyword("into"); err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (p *redoParser) insert(r *Redo) error {
 	return nil
 }
 
-func (p *redoParser) update(r *Redo) error {
+func (p *redoParser) update(r *Statement) error {
 	if err := p.table(r); err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (p *redoParser) update(r *Redo) error {
 	return p.where(r, len(p.cols))
 }
 
-func (p *redoParser) delete(r *Redo) error {
+func (p *redoParser) delete(r *Statement) error {
 	if err := p.keyword("from"); err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (p *redoParser) delete(r *Redo) error {
 
 // where parses an optional WHERE clause into r.Old; first is the index in
 // p.cols where the before image starts.
-func (p *redoParser) where(r *Redo, first int) error {
+func (p *redoParser) where(r *Statement, first int) error {
 	save := p.pos
 	p.skipSpace()
 	if !strings.EqualFold(p.word(), "where") {
@@ -293,7 +293,7 @@ func (p *redoParser) where(r *Redo, first int) error {
 	return nil
 }
 
-func (p *redoParser) predicate(r *Redo) error {
+func (p *redoParser) predicate(r *Statement) error {
 	save := p.pos
 	if p.peek() != '"' && strings.EqualFold(p.word(), "ROWID") {
 		p.skipSpace()
@@ -380,7 +380,7 @@ func (p *redoParser) columnRef() (string, error) {
 }
 
 // table parses "S"."T" or "T" after skipping space.
-func (p *redoParser) table(r *Redo) error {
+func (p *redoParser) table(r *Statement) error {
 	p.skipSpace()
 	name, err := p.ident()
 	if err != nil {

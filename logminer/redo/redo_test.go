@@ -1,4 +1,4 @@
-package logminer_test
+package redo_test
 
 import (
 	"bufio"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redoflow/redoflow/logminer"
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // redoCase is one line of testdata/sql_redo_cases.jsonl, real LogMiner
@@ -50,7 +50,7 @@ func loadJSONL[T any](t testing.TB, path string, line func(*T, int)) []T {
 }
 
 // pairs decodes a JSON object into columns, keeping the key order.
-func pairs(t *testing.T, raw json.RawMessage) []logminer.Column {
+func pairs(t *testing.T, raw json.RawMessage) []redo.Column {
 	t.Helper()
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
@@ -59,7 +59,7 @@ func pairs(t *testing.T, raw json.RawMessage) []logminer.Column {
 	if _, err := dec.Token(); err != nil {
 		t.Fatal(err)
 	}
-	var out []logminer.Column
+	var out []redo.Column
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
@@ -69,7 +69,7 @@ func pairs(t *testing.T, raw json.RawMessage) []logminer.Column {
 		if err := dec.Decode(&v); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, logminer.Column{Name: k.(string), Value: v})
+		out = append(out, redo.Column{Name: k.(string), Value: v})
 	}
 	return out
 }
@@ -77,18 +77,18 @@ func pairs(t *testing.T, raw json.RawMessage) []logminer.Column {
 func str(s string) *string { return &s }
 
 // The samples describe other tools' views where they differ from the
-// contract of ParseRedo (a DML statement split into SET list, WHERE list and
-// ROWID). These lines state what ParseRedo must return instead.
+// contract of Parse (a DML statement split into SET list, WHERE list and
+// ROWID). These lines state what Parse must return instead.
 var redoOverrides = map[int]struct {
 	wantErr  bool
-	new, old []logminer.Column
+	new, old []redo.Column
 	reason   string
 }{
 	28: {wantErr: true, reason: "PRINT_PRETTY_SQL insert grammar is not executable SQL; redoflow never sets that option"},
-	39: {new: []logminer.Column{{Name: "DATA", Value: str("XMLType(:1)")}}, old: []logminer.Column{{Name: "ID", Value: str("1")}},
+	39: {new: []redo.Column{{Name: "DATA", Value: str("XMLType(:1)")}}, old: []redo.Column{{Name: "ID", Value: str("1")}},
 		reason: "an XML DOC BEGIN update is still an update: the bind placeholder is kept verbatim"},
-	46: {new: []logminer.Column{{Name: "F3", Value: str("XMLType(:1)")}},
-		old:    []logminer.Column{{Name: "F1", Value: str("5010")}, {Name: "F2", Value: str("Aho40431")}, {Name: "F5", Value: str("PETER")}},
+	46: {new: []redo.Column{{Name: "F3", Value: str("XMLType(:1)")}},
+		old:    []redo.Column{{Name: "F1", Value: str("5010")}, {Name: "F2", Value: str("Aho40431")}, {Name: "F5", Value: str("PETER")}},
 		reason: "as line 39"},
 }
 
@@ -103,20 +103,20 @@ func TestParseRedoSamples(t *testing.T) {
 			op = *c.Op
 		}
 		t.Run(strings.ReplaceAll(op+"_line"+itoa(c.Line), " ", "_"), func(t *testing.T) {
-			got, err := logminer.ParseRedo(c.SQLRedo)
+			got, err := redo.Parse(c.SQLRedo)
 			ov, hasOv := redoOverrides[c.Line]
 			dml := op == "INSERT" || op == "UPDATE" || op == "DELETE"
 			switch {
 			case hasOv && ov.wantErr, !hasOv && !dml:
 				if err == nil {
-					t.Fatalf("ParseRedo(%q) = %+v, want an error", c.SQLRedo, got)
+					t.Fatalf("Parse(%q) = %+v, want an error", c.SQLRedo, got)
 				}
-				if !errors.Is(err, logminer.ErrSyntax) {
+				if !errors.Is(err, redo.ErrSyntax) {
 					t.Fatalf("error %v does not match ErrSyntax", err)
 				}
 				return
 			case err != nil:
-				t.Fatalf("ParseRedo(%q): %v", c.SQLRedo, err)
+				t.Fatalf("Parse(%q): %v", c.SQLRedo, err)
 			}
 			wantNew, wantOld := pairs(t, c.ExpectAfter), pairs(t, c.ExpectBefore)
 			if hasOv {
@@ -145,7 +145,7 @@ func TestParseRedoSamples(t *testing.T) {
 	}
 }
 
-func checkColumns(t *testing.T, what string, got, want []logminer.Column) {
+func checkColumns(t *testing.T, what string, got, want []redo.Column) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s has %d columns %s, want %d %s", what, len(got), fmtCols(got), len(want), fmtCols(want))
@@ -165,7 +165,7 @@ func sameValue(a, b *string) bool {
 	return *a == *b
 }
 
-func fmtCols(cols []logminer.Column) string {
+func fmtCols(cols []redo.Column) string {
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, c := range cols {
@@ -192,7 +192,7 @@ func itoa(n int) string {
 }
 
 // TestParserMatchesParseRedo: one Parser reused over every sample gives what
-// ParseRedo gives, statement after statement, wide ones included.
+// the function Parse gives, statement after statement, wide ones included.
 func TestParserMatchesParseRedo(t *testing.T) {
 	var sqls []string
 	for _, c := range loadJSONL(t, "testdata/sql_redo_cases.jsonl", func(*redoCase, int) {}) {
@@ -216,16 +216,16 @@ func TestParserMatchesParseRedo(t *testing.T) {
 	wide.WriteString(")")
 	sqls = append(sqls, wide.String(), sqls[0], wide.String())
 
-	var p logminer.Parser
+	var p redo.Parser
 	for round := range 2 {
 		for _, sql := range sqls {
-			want, wantErr := logminer.ParseRedo(sql)
+			want, wantErr := redo.Parse(sql)
 			got, err := p.Parse(sql)
 			if (err == nil) != (wantErr == nil) {
-				t.Fatalf("round %d: Parse(%q) error %v, ParseRedo error %v", round, sql, err, wantErr)
+				t.Fatalf("round %d: Parser.Parse(%q) error %v, Parse error %v", round, sql, err, wantErr)
 			}
 			if err == nil && !sameRedo(got, want) {
-				t.Fatalf("round %d: Parse(%q) = %s / %s, ParseRedo = %s / %s", round, sql,
+				t.Fatalf("round %d: Parser.Parse(%q) = %s / %s, Parse = %s / %s", round, sql,
 					fmtCols(got.New), fmtCols(got.Old), fmtCols(want.New), fmtCols(want.Old))
 			}
 		}

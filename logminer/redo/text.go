@@ -1,4 +1,4 @@
-package logminer
+package redo
 
 import (
 	"encoding/hex"
@@ -105,7 +105,7 @@ func skipComments(s string) string {
 }
 
 // isExpression reports whether raw is a value expression (a function call,
-// maybe concatenated) rather than the text of a quoted literal. ParseRedo
+// maybe concatenated) rather than the text of a quoted literal. Parse
 // returns quoted literals unescaped and expressions verbatim, so a text
 // value that itself reads UNISTR('...') is ambiguous here; the reader,
 // which knows how each value was written, does not rely on this guess.
