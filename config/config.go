@@ -131,7 +131,18 @@ type Secret string
 func (Secret) String() string   { return "******" }
 func (Secret) GoString() string { return "******" }
 
-// Error is a bad setting.
+// ErrInvalid is the class of every configuration error: errors.Is matches it with an
+// *Error and with the errors of the Validate methods of the packages configured from a
+// Config (coordinator, worker, ha/zookeeper), which wrap it through Invalid.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Invalid returns an error that wraps ErrInvalid, reading "<who>: invalid configuration:
+// <the formatted message>".
+func Invalid(who, format string, args ...any) error {
+	return fmt.Errorf("%s: %w: %s", who, ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// Error is a bad setting. It matches ErrInvalid.
 type Error struct {
 	Var, Value, Reason string
 }
@@ -139,6 +150,9 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
 }
+
+// Is reports whether target is ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // Default returns the defaults: those of the seed's deployment where it has
 // one, with CHECKPOINT_INTERVAL 10 s.

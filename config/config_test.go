@@ -141,3 +141,17 @@ func TestClusterSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestErrInvalidIsTheClass(t *testing.T) {
+	_, err := config.Load(env(map[string]string{"REST_PORT": "99999", "HA_MODE": "etcd"}))
+	if !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("Load = %v, want an error matching ErrInvalid", err)
+	}
+	err = config.Invalid("worker", "TASK_MANAGER_NUMBER_OF_TASK_SLOTS is %d: use at least 1", 0)
+	if want := "worker: invalid configuration: TASK_MANAGER_NUMBER_OF_TASK_SLOTS is 0: use at least 1"; err.Error() != want || !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("Invalid = %q (matches ErrInvalid: %v), want %q matching it", err, errors.Is(err, config.ErrInvalid), want)
+	}
+	if errors.Is(errors.New("invalid configuration"), config.ErrInvalid) {
+		t.Error("an unrelated error matches ErrInvalid")
+	}
+}

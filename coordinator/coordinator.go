@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/rest"
@@ -58,9 +59,10 @@ func DefaultConfig() Config {
 		RestartDelay: time.Second, CommandTimeout: 10 * time.Second}
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports the first setting that cannot work, as an error matching
+// config.ErrInvalid.
 func (c Config) Validate() error {
-	bad := func(f string, a ...any) error { return fmt.Errorf("%w: "+f, append([]any{ErrInvalidConfig}, a...)...) }
+	bad := func(f string, a ...any) error { return config.Invalid("coordinator", f, a...) }
 	switch {
 	case c.Elector == nil || c.Registry == nil:
 		return bad("no elector or registry (HA_MODE)")

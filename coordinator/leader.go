@@ -389,9 +389,9 @@ func (ld *leader) workerAddr(id string) string {
 func (ld *leader) currentLocked(ref wire.TaskRef, worker string) error {
 	switch {
 	case ref.Epoch != ld.epoch:
-		return fmt.Errorf("%w: report of epoch %d, leader epoch %d", ErrStaleEpoch, ref.Epoch, ld.epoch)
+		return fmt.Errorf("%w: report of epoch %d, leader epoch %d", wire.ErrStaleEpoch, ref.Epoch, ld.epoch)
 	case ref.Job != ld.c.cfg.JobID || ref.Attempt != ld.attempt || worker != ld.worker:
-		return fmt.Errorf("%w: attempt %d on %s, current attempt %d on %q", ErrStaleAttempt, ref.Attempt, worker, ld.attempt, ld.worker)
+		return fmt.Errorf("%w: attempt %d on %s, current attempt %d on %q", wire.ErrStaleAttempt, ref.Attempt, worker, ld.attempt, ld.worker)
 	}
 	return nil
 }
@@ -417,15 +417,24 @@ func (c *Coordinator) serveInternal(w http.ResponseWriter, r *http.Request) {
 
 func writeRefError(w http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, ErrStaleEpoch):
+	case errors.Is(err, wire.ErrStaleEpoch):
 		wire.WriteError(w, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
-	case errors.Is(err, ErrStaleAttempt):
+	case errors.Is(err, wire.ErrStaleAttempt):
 		wire.WriteError(w, http.StatusConflict, wire.CodeStaleAttempt, "%v", err)
 	case errors.Is(err, ha.ErrNotLeader), errors.Is(err, ha.ErrFenced):
 		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeNotLeader, "%v", err)
 	default:
 		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeUnavailable, "%v", err)
 	}
+}
+
+// notLeader makes a failed fenced write answer 503 through rest: the write did not
+// happen, and this coordinator may no longer lead.
+func notLeader(err error) error {
+	if errors.Is(err, ha.ErrNotLeader) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ha.ErrNotLeader, err)
 }
 
 // handleCheckpoint stores a completed checkpoint and records its pointer with a fenced
@@ -548,7 +557,7 @@ func (ld *leader) persistState(s string) {
 // stopTask cancels the running attempt (if any) and marks the job final.
 func (ld *leader) stopTask(ctx context.Context, final string) error {
 	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(final)); err != nil {
-		return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+		return notLeader(err)
 	}
 	ld.ckptMu.Lock()
 	ld.mu.Lock()
@@ -613,7 +622,7 @@ type backend struct{ c *Coordinator }
 func (b backend) leader() (*leader, error) {
 	ld := b.c.current()
 	if ld == nil {
-		return nil, fmt.Errorf("%w: coordinator %s lost its leadership", rest.ErrNotLeader, b.c.cfg.ID)
+		return nil, fmt.Errorf("%w: coordinator %s lost its leadership", ha.ErrNotLeader, b.c.cfg.ID)
 	}
 	return ld, nil
 }
@@ -876,11 +885,11 @@ func (b backend) Resume(ctx context.Context, id, savepoint string) error {
 	if from.Path != "" {
 		p, _ := json.Marshal(from)
 		if err := ld.l.FencedSet(ctx, pointerKey(ld.c.cfg.JobID), p); err != nil {
-			return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+			return notLeader(err)
 		}
 	}
 	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(stateCreated)); err != nil {
-		return fmt.Errorf("%w: %w", rest.ErrNotLeader, err)
+		return notLeader(err)
 	}
 	ld.mu.Lock()
 	if from.Path != "" {

@@ -7,6 +7,4 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict answers 409: the job is not in a state that allows the request.
 	ErrConflict = errors.New("conflict")
-	// ErrNotLeader answers 503 from a leader that just lost its leadership.
-	ErrNotLeader = errors.New("not the leader")
 )

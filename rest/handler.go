@@ -13,10 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/wire"
 )
 
 // Backend answers the API on the leader. The coordinator implements it.
+//
+// An error that wraps ErrNotFound answers 404, ErrConflict 409, ha.ErrNotLeader (a leader
+// that just lost its leadership) 503; any other 500.
 type Backend interface {
 	Overview(ctx context.Context) (Overview, error)
 	Jobs(ctx context.Context) ([]JobOverview, error)
@@ -174,7 +178,7 @@ func (h *handler) reply(w http.ResponseWriter, status int, v any, err error) {
 		wire.WriteError(w, http.StatusNotFound, wire.CodeNotFound, "%v", err)
 	case errors.Is(err, ErrConflict):
 		wire.WriteError(w, http.StatusConflict, wire.CodeConflict, "%v", err)
-	case errors.Is(err, ErrNotLeader):
+	case errors.Is(err, ha.ErrNotLeader):
 		wire.WriteError(w, http.StatusServiceUnavailable, wire.CodeNotLeader, "%v", err)
 	default:
 		h.log.Warn("REST request failed", "err", err)

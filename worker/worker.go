@@ -15,6 +15,7 @@ import (
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/metrics"
@@ -95,9 +96,10 @@ func DefaultConfig() Config {
 	return Config{Listen: ":6121", Slots: 4, CheckpointTimeout: 5 * time.Second}
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports the first setting that cannot work, as an error matching
+// config.ErrInvalid.
 func (c Config) Validate() error {
-	bad := func(f string, a ...any) error { return fmt.Errorf("%w: "+f, append([]any{ErrInvalidConfig}, a...)...) }
+	bad := func(f string, a ...any) error { return config.Invalid("worker", f, a...) }
 	switch {
 	case c.ID == "":
 		return bad("REDOFLOW_NODE_ID is empty")
@@ -317,7 +319,7 @@ func (w *Worker) seeEpoch(epoch int64) error {
 	if epoch < w.epoch {
 		cur := w.epoch
 		w.mu.Unlock()
-		return fmt.Errorf("%w: command of epoch %d, newest seen %d", ErrStaleEpoch, epoch, cur)
+		return fmt.Errorf("%w: command of epoch %d, newest seen %d", wire.ErrStaleEpoch, epoch, cur)
 	}
 	w.epoch = epoch
 	w.mu.Unlock()
@@ -337,7 +339,7 @@ func (w *Worker) status() wire.Status {
 
 func refuse(rw http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, ErrStaleEpoch):
+	case errors.Is(err, wire.ErrStaleEpoch):
 		wire.WriteError(rw, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
 	case errors.Is(err, ErrNoSlot):
 		wire.WriteError(rw, http.StatusConflict, wire.CodeNoSlot, "%v", err)
@@ -502,7 +504,7 @@ func (w *Worker) report(ref wire.TaskRef, state, msg string) {
 		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CheckpointTimeout)
 		err = wire.Call(ctx, w.client, addr, wire.PathTaskEvent, wire.TaskEvent{Ref: ref, Worker: w.cfg.ID, State: state, Error: msg}, nil)
 		cancel()
-		if err == nil || wire.CodeOf(err) == wire.CodeStaleAttempt || wire.CodeOf(err) == wire.CodeStaleEpoch {
+		if err == nil || errors.Is(err, wire.ErrStaleAttempt) || errors.Is(err, wire.ErrStaleEpoch) {
 			return
 		}
 		w.log.Warn("reporting the task's end to the leader failed", "err", err)

@@ -1,13 +1,14 @@
 package zookeeper
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redoflow/redoflow/config"
 )
 
 // Config configures an Elector. The field comments name the environment variables of the
@@ -51,31 +52,33 @@ func ParseQuorum(s string) []string {
 	return out
 }
 
-// Validate reports the first invalid field, naming its environment variable.
+// Validate reports the first invalid field, naming its environment variable, as an error
+// matching ErrInvalidConfig (config.ErrInvalid).
 func (c Config) Validate() error {
+	invalid := func(f string, a ...any) error { return config.Invalid("ZooKeeper HA", f, a...) }
 	if len(c.Quorum) == 0 {
-		return fmt.Errorf("%w: HA_ZOOKEEPER_QUORUM is empty: list the ZooKeeper servers as host:port[,host:port...]", ErrInvalidConfig)
+		return invalid("HA_ZOOKEEPER_QUORUM is empty: list the ZooKeeper servers as host:port[,host:port...]")
 	}
 	for _, s := range c.Quorum {
 		host, port, err := net.SplitHostPort(s)
 		if err != nil || host == "" {
-			return fmt.Errorf("%w: HA_ZOOKEEPER_QUORUM entry %q is not host:port (e.g. zk1:2181)", ErrInvalidConfig, s)
+			return invalid("HA_ZOOKEEPER_QUORUM entry %q is not host:port (e.g. zk1:2181)", s)
 		}
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%w: HA_ZOOKEEPER_QUORUM entry %q has no valid port (1-65535)", ErrInvalidConfig, s)
+			return invalid("HA_ZOOKEEPER_QUORUM entry %q has no valid port (1-65535)", s)
 		}
 	}
 	if !strings.HasPrefix(c.PathRoot, "/") || (len(c.PathRoot) > 1 && strings.HasSuffix(c.PathRoot, "/")) || strings.Contains(c.PathRoot, "//") {
-		return fmt.Errorf("%w: HA_ZOOKEEPER_PATH_ROOT %q is not an absolute znode path: use e.g. /redoflow (a leading /, no trailing /)", ErrInvalidConfig, c.PathRoot)
+		return invalid("HA_ZOOKEEPER_PATH_ROOT %q is not an absolute znode path: use e.g. /redoflow (a leading /, no trailing /)", c.PathRoot)
 	}
 	if c.PathRoot == "/zookeeper" || strings.HasPrefix(c.PathRoot, "/zookeeper/") || strings.Contains(c.PathRoot+"/", "/./") || strings.Contains(c.PathRoot+"/", "/../") {
-		return fmt.Errorf("%w: HA_ZOOKEEPER_PATH_ROOT %q uses a name ZooKeeper reserves: use e.g. /redoflow", ErrInvalidConfig, c.PathRoot)
+		return invalid("HA_ZOOKEEPER_PATH_ROOT %q uses a name ZooKeeper reserves: use e.g. /redoflow", c.PathRoot)
 	}
 	if c.ClusterID == "" || strings.ContainsAny(c.ClusterID, "/\x00") || c.ClusterID == "." || c.ClusterID == ".." {
-		return fmt.Errorf("%w: HA_CLUSTER_ID %q is not a valid znode name: use letters, digits, - or _ (e.g. prod-cdc)", ErrInvalidConfig, c.ClusterID)
+		return invalid("HA_CLUSTER_ID %q is not a valid znode name: use letters, digits, - or _ (e.g. prod-cdc)", c.ClusterID)
 	}
 	if c.SessionTimeout < time.Second || c.SessionTimeout > 5*time.Minute {
-		return fmt.Errorf("%w: HA_ZOOKEEPER_SESSION_TIMEOUT %v is out of range: use 1s to 5m (default 6s; the ZooKeeper servers must allow it)", ErrInvalidConfig, c.SessionTimeout)
+		return invalid("HA_ZOOKEEPER_SESSION_TIMEOUT %v is out of range: use 1s to 5m (default 6s; the ZooKeeper servers must allow it)", c.SessionTimeout)
 	}
 	return nil
 }

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
 )
 
 var (
-	// ErrInvalidConfig wraps every error of Config.Validate. Fatal: fix the configuration.
-	ErrInvalidConfig = errors.New("invalid ZooKeeper HA configuration")
+	// ErrInvalidConfig is config.ErrInvalid, which every error of Config.Validate wraps.
+	// Fatal: fix the configuration.
+	ErrInvalidConfig = config.ErrInvalid
 
 	// ErrSessionExpired ends a leadership whose ZooKeeper session expired.
 	ErrSessionExpired = fmt.Errorf("%w: ZooKeeper session expired", ha.ErrNotLeader)

@@ -150,10 +150,35 @@ const (
 	CodeUnavailable  = "unavailable"
 )
 
-// RemoteError is an error answer.
+// The refusals of the protocol, the same on both sides of it: the side that refuses wraps
+// one and answers with its code; on the side that called, the *RemoteError of that answer
+// matches it with errors.Is.
+var (
+	// ErrStaleEpoch refuses a command or report of another leader epoch: a worker, a
+	// command older than the newest epoch it has seen; the leader, a report not of its own
+	// epoch. Code CodeStaleEpoch.
+	ErrStaleEpoch = errors.New("stale leader epoch")
+	// ErrStaleAttempt refuses a report from a task attempt the leader no longer runs. Code
+	// CodeStaleAttempt.
+	ErrStaleAttempt = errors.New("stale task attempt")
+)
+
+// sentinels maps the codes of the protocol's refusals to their errors.
+var sentinels = map[string]error{
+	CodeStaleEpoch:   ErrStaleEpoch,
+	CodeStaleAttempt: ErrStaleAttempt,
+}
+
+// RemoteError is an error answer. errors.Is matches it with the sentinel of its code.
 type RemoteError struct {
 	Status int
 	Body   Error
+}
+
+// Is reports whether target is the sentinel of e's code (ErrStaleEpoch, ErrStaleAttempt).
+func (e *RemoteError) Is(target error) bool {
+	s, ok := sentinels[e.Body.Code]
+	return ok && s == target
 }
 
 func (e *RemoteError) Error() string {
