@@ -447,21 +447,21 @@ func (st *runState) restartSCN(next uint64) uint64 {
 
 // row handles one V$LOGMNR_CONTENTS row.
 func (st *runState) row(ctx context.Context, rr *rawRow) error {
-	switch rr.op {
-	case 6: // START
+	switch opOf(rr.op) {
+	case redo.OpStart:
 		t := st.txn(rr.xid, rr.scn)
 		t.sawStart = true
 		return nil
-	case 7: // COMMIT
+	case redo.OpCommit:
 		return st.commit(ctx, rr)
-	case 36: // ROLLBACK
+	case redo.OpRollback:
 		if t := st.txns[string(rr.xid)]; t != nil {
 			st.mem -= int64(t.memBytes)
 			t.release()
 			delete(st.txns, t.xid)
 		}
 		return nil
-	case 1, 2, 3:
+	case redo.OpInsert, redo.OpDelete, redo.OpUpdate:
 	default:
 		return nil
 	}
@@ -508,6 +508,15 @@ func (st *runState) row(ctx context.Context, rr *rawRow) error {
 	return nil
 }
 
+// opOf is the operation of an OPERATION_CODE; a code out of Op's range is
+// OpUnsupported, which the reader skips like every code it does not mine.
+func opOf(code int) redo.Op {
+	if code < 0 || code > int(redo.OpUnsupported) {
+		return redo.OpUnsupported
+	}
+	return redo.Op(code)
+}
+
 // txn returns the buffer of a transaction, creating it at its first row.
 func (st *runState) txn(xid []byte, scn uint64) *txn {
 	t := st.txns[string(xid)]
@@ -543,7 +552,7 @@ func (st *runState) build(t *txn, ti *tableInfo, sqlRedo string, rr *rawRow) (e 
 		return dead(err)
 	}
 	newQ, oldQ := st.parser.Quoted()
-	if r.Op == "UPDATE" {
+	if r.Op == redo.OpUpdate {
 		if last := t.last(); last != nil && last.lobPending && last.table == ti && last.rowID == e.rowID && onlyLOBs(ti, r.New) {
 			// LogMiner writes a LOB INSERT as EMPTY_CLOB()/EMPTY_BLOB()
 			// and then this UPDATE with the values: deliver one INSERT
@@ -567,7 +576,7 @@ func (st *runState) build(t *txn, ti *tableInfo, sqlRedo string, rr *rawRow) (e 
 		e.row[i].Null = true
 	}
 	switch r.Op {
-	case "INSERT":
+	case redo.OpInsert:
 		e.op = change.OpCreate
 		for i, c := range r.New {
 			if c.Value != nil && !newQ[i] && (*c.Value == "EMPTY_CLOB()" || *c.Value == "EMPTY_BLOB()") {
@@ -577,7 +586,7 @@ func (st *runState) build(t *txn, ti *tableInfo, sqlRedo string, rr *rawRow) (e 
 				return dead(err)
 			}
 		}
-	case "UPDATE":
+	case redo.OpUpdate:
 		e.op = change.OpUpdate
 		for i, c := range r.Old {
 			if err := st.decodeInto(e.row, ti, c, oldQ[i]); err != nil {
@@ -592,7 +601,7 @@ func (st *runState) build(t *txn, ti *tableInfo, sqlRedo string, rr *rawRow) (e 
 		if ti.hasLOB {
 			carryLOBs(t, e, r.New)
 		}
-	case "DELETE":
+	case redo.OpDelete:
 		e.op = change.OpDelete
 		for i, c := range r.Old {
 			if err := st.decodeInto(e.row, ti, c, oldQ[i]); err != nil {

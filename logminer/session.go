@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/redoflow/redoflow/logminer/redo"
 )
 
 // nlsSession is the first statement of every LogMiner session. SQL_REDO
@@ -213,7 +215,8 @@ type rawRow struct {
 // captured tables, ROLLBACK=1 rows included.
 func contentsQuery(cfg ReaderConfig) (string, []any) {
 	var b strings.Builder
-	b.WriteString("SELECT SCN, OPERATION_CODE, RAWTOHEX(XID), ROLLBACK, SEG_OWNER, TABLE_NAME, ROW_ID, CSF, RS_ID, THREAD#, TIMESTAMP, SQL_REDO FROM V$LOGMNR_CONTENTS WHERE OPERATION_CODE IN (6, 7, 36)")
+	fmt.Fprintf(&b, "SELECT SCN, OPERATION_CODE, RAWTOHEX(XID), ROLLBACK, SEG_OWNER, TABLE_NAME, ROW_ID, CSF, RS_ID, THREAD#, TIMESTAMP, SQL_REDO FROM V$LOGMNR_CONTENTS WHERE OPERATION_CODE IN (%d, %d, %d)",
+		redo.OpStart, redo.OpCommit, redo.OpRollback)
 	var args []any
 	bySchema := map[string][]string{}
 	var schemas []string
@@ -225,7 +228,8 @@ func contentsQuery(cfg ReaderConfig) (string, []any) {
 	}
 	for _, sc := range schemas {
 		args = append(args, sc)
-		fmt.Fprintf(&b, " OR (OPERATION_CODE IN (1, 2, 3) AND SEG_OWNER = :%d AND TABLE_NAME IN (", len(args))
+		fmt.Fprintf(&b, " OR (OPERATION_CODE IN (%d, %d, %d) AND SEG_OWNER = :%d AND TABLE_NAME IN (",
+			redo.OpInsert, redo.OpDelete, redo.OpUpdate, len(args))
 		for i, t := range bySchema[sc] {
 			args = append(args, t)
 			if i > 0 {

@@ -38,7 +38,7 @@ func render(r redo.Statement, upper, delimiter, alias bool) string {
 			b.WriteByte('.')
 		}
 		ident(r.Table)
-		if alias && r.Op != "INSERT" {
+		if alias && r.Op != redo.OpInsert {
 			b.WriteString(" a")
 		}
 	}
@@ -76,7 +76,7 @@ func render(r redo.Statement, upper, delimiter, alias bool) string {
 		}
 	}
 	switch r.Op {
-	case "INSERT":
+	case redo.OpInsert:
 		kw("insert into ")
 		table()
 		b.WriteByte('(')
@@ -94,7 +94,7 @@ func render(r redo.Statement, upper, delimiter, alias bool) string {
 			val(c.Value)
 		}
 		b.WriteByte(')')
-	case "UPDATE":
+	case redo.OpUpdate:
 		kw("update ")
 		table()
 		kw(" set ")
@@ -107,7 +107,7 @@ func render(r redo.Statement, upper, delimiter, alias bool) string {
 			val(c.Value)
 		}
 		where()
-	case "DELETE":
+	case redo.OpDelete:
 		kw("delete from ")
 		table()
 		where()
@@ -159,17 +159,17 @@ func TestParseRedoRoundTrip(t *testing.T) {
 	})
 	rapid.Check(t, func(t *rapid.T) {
 		r := redo.Statement{
-			Op:     rapid.SampledFrom([]string{"INSERT", "UPDATE", "DELETE"}).Draw(t, "op"),
+			Op:     rapid.SampledFrom([]redo.Op{redo.OpInsert, redo.OpUpdate, redo.OpDelete}).Draw(t, "op"),
 			Schema: rapid.OneOf(rapid.Just(""), name).Draw(t, "schema"),
 			Table:  name.Draw(t, "table"),
 		}
 		switch r.Op {
-		case "INSERT":
+		case redo.OpInsert:
 			r.New = rapid.SliceOfN(column, 1, 12).Draw(t, "new")
-		case "UPDATE":
+		case redo.OpUpdate:
 			r.New = rapid.SliceOfN(column, 1, 12).Draw(t, "new")
 			fallthrough
-		case "DELETE":
+		case redo.OpDelete:
 			r.Old = rapid.SliceOfN(column, 0, 12).Draw(t, "old")
 			if rapid.Bool().Draw(t, "rowid") {
 				r.RowID = rapid.StringMatching(`[A-Za-z0-9+/]{18}`).Draw(t, "rowidValue")
@@ -210,7 +210,7 @@ func FuzzParseRedo(f *testing.F) {
 			}
 			return
 		}
-		if r.Op != "INSERT" && r.Op != "UPDATE" && r.Op != "DELETE" || r.Table == "" {
+		if r.Op != redo.OpInsert && r.Op != redo.OpUpdate && r.Op != redo.OpDelete || r.Table == "" {
 			t.Fatalf("parsed %q into %+v", sql, r)
 		}
 		// What parsed must render and parse back to the same thing.

@@ -8,7 +8,7 @@ import (
 
 // Statement is one DML statement of V$LOGMNR_CONTENTS.SQL_REDO, split into parts.
 type Statement struct {
-	Op     string   // "INSERT", "UPDATE" or "DELETE"
+	Op     Op       // OpInsert, OpUpdate or OpDelete
 	Schema string   // "" when the statement names no schema
 	Table  string   // unquoted table name
 	New    []Column // INSERT values; UPDATE SET list
@@ -126,13 +126,13 @@ func (p *redoParser) run(s string, relaxed bool) (r Statement, err error) {
 	p.skipSpace()
 	switch w := p.word(); {
 	case strings.EqualFold(w, "insert"):
-		r.Op = "INSERT"
+		r.Op = OpInsert
 		err = p.insert(&r)
 	case strings.EqualFold(w, "update"):
-		r.Op = "UPDATE"
+		r.Op = OpUpdate
 		err = p.update(&r)
 	case strings.EqualFold(w, "delete"):
-		r.Op = "DELETE"
+		r.Op = OpDelete
 		err = p.delete(&r)
 	default:
 		p.pos = 0

@@ -122,7 +122,7 @@ func TestParseRedoSamples(t *testing.T) {
 			if hasOv {
 				wantNew, wantOld = ov.new, ov.old
 			} else {
-				if op != got.Op {
+				if op != got.Op.String() {
 					t.Errorf("Op = %q, want %q", got.Op, op)
 				}
 				wantSchema, wantTable, _ := strings.Cut(*c.Table, ".")
