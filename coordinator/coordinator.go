@@ -14,6 +14,7 @@ import (
 
 	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/rest"
 )
@@ -190,10 +191,8 @@ func (c *Coordinator) campaign(ctx context.Context) error {
 				return fmt.Errorf("coordinator: %w", err)
 			}
 			c.log.Warn("campaign failed, retrying", "err", err)
-			select {
-			case <-ctx.Done():
+			if ctxsleep.For(ctx, time.Second) != nil {
 				return ctx.Err()
-			case <-time.After(time.Second):
 			}
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/pipeline"
@@ -259,7 +260,7 @@ func (w *Worker) register(ctx context.Context) error {
 				return fmt.Errorf("worker: %w", err)
 			}
 			w.log.Warn("registration failed, retrying", "err", err)
-			if sleep(ctx, time.Second) != nil {
+			if ctxsleep.For(ctx, time.Second) != nil {
 				return ctx.Err()
 			}
 			continue
@@ -591,15 +592,4 @@ func (s countingSink) Finish(ctx context.Context) error {
 		return f.Finish(ctx)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
