@@ -282,6 +282,23 @@ func (e *Elector) waitChange(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// waitWatch waits until the ZooKeeper watch fires, the next state change, or ctx.
+func (e *Elector) waitWatch(ctx context.Context, fired <-chan zk.Event) error {
+	e.mu.Lock()
+	ch, closed := e.changed, e.closed
+	e.mu.Unlock()
+	if closed {
+		return ha.ErrClosed
+	}
+	select {
+	case <-fired:
+	case <-ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
 // published is the content of the leader-info znode.
 type published struct {
 	ha.LeaderInfo
@@ -431,17 +448,9 @@ func (e *Elector) waitLead(ctx context.Context, conn *zk.Conn, node string, sess
 			continue
 		}
 		e.log.Debug("standing by", "latch", name, "watching", pred)
-		e.mu.Lock()
-		changed, closed := e.changed, e.closed
-		e.mu.Unlock()
-		if closed {
-			return nil, ha.ErrClosed
-		}
-		select {
-		case <-watch:
-		case <-changed: // session state changed: check the session again
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		// Wake when the predecessor goes, or on a state change to check the session again.
+		if err := e.waitWatch(ctx, watch); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -545,50 +554,48 @@ func (e *Elector) cleanup(l *leadership) {
 
 // Observe implements ha.Elector.
 func (e *Elector) Observe(ctx context.Context) <-chan ha.LeaderInfo {
-	out := make(chan ha.LeaderInfo, 1)
-	if !e.goFunc(func() { e.observe(ctx, out) }) {
+	return follow(ctx, e, e.readInfo, func(a, b ha.LeaderInfo) bool { return a == b })
+}
+
+// follow sends what read returns on a channel that holds the latest value only, until
+// ctx ends or the elector stops (then it closes the channel). read runs once a session
+// is there, again when the ZooKeeper watch it set fires or the session state changes,
+// and 200 ms after it failed; a value equal to the last one sent is not sent again.
+func follow[T any](ctx context.Context, e *Elector, read func(*zk.Conn) (T, <-chan zk.Event, error), equal func(a, b T) bool) <-chan T {
+	out := make(chan T, 1)
+	loop := func() {
+		defer close(out)
+		var last T
+		first := true
+		for {
+			conn, _, err := e.waitSession(ctx)
+			if err != nil {
+				return
+			}
+			v, fired, err := read(conn)
+			if err != nil {
+				if e.waitChange(ctx, 200*time.Millisecond) != nil {
+					return
+				}
+				continue
+			}
+			if first || !equal(v, last) {
+				first, last = false, v
+				select {
+				case <-out: // latest wins
+				default:
+				}
+				out <- v
+			}
+			if e.waitWatch(ctx, fired) != nil {
+				return
+			}
+		}
+	}
+	if !e.goFunc(loop) {
 		close(out)
 	}
 	return out
-}
-
-func (e *Elector) observe(ctx context.Context, out chan ha.LeaderInfo) {
-	defer close(out)
-	var last ha.LeaderInfo
-	first := true
-	for {
-		conn, _, err := e.waitSession(ctx)
-		if err != nil {
-			return
-		}
-		info, watch, err := e.readInfo(conn)
-		if err != nil {
-			if e.waitChange(ctx, 200*time.Millisecond) != nil {
-				return
-			}
-			continue
-		}
-		if first || info != last {
-			first, last = false, info
-			select {
-			case <-out: // latest wins
-			default:
-			}
-			out <- info
-		}
-		e.mu.Lock()
-		changed, closed := e.changed, e.closed
-		e.mu.Unlock()
-		if closed {
-			return
-		}
-		select {
-		case <-watch:
-		case <-changed:
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // readInfo reads leader-info and sets a watch on it.

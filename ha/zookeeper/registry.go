@@ -154,50 +154,7 @@ func (e *Elector) deregister(ctx context.Context, conn *zk.Conn, r *registration
 
 // Workers implements ha.Registry.
 func (e *Elector) Workers(ctx context.Context) <-chan []ha.Worker {
-	out := make(chan []ha.Worker, 1)
-	if !e.goFunc(func() { e.watchWorkers(ctx, out) }) {
-		close(out)
-	}
-	return out
-}
-
-func (e *Elector) watchWorkers(ctx context.Context, out chan []ha.Worker) {
-	defer close(out)
-	var last []ha.Worker
-	first := true
-	for {
-		conn, _, err := e.waitSession(ctx)
-		if err != nil {
-			return
-		}
-		ws, watch, err := e.readWorkers(conn)
-		if err != nil {
-			if e.waitChange(ctx, 200*time.Millisecond) != nil {
-				return
-			}
-			continue
-		}
-		if first || !slices.Equal(ws, last) {
-			first, last = false, ws
-			select {
-			case <-out:
-			default:
-			}
-			out <- ws
-		}
-		e.mu.Lock()
-		changed, closed := e.changed, e.closed
-		e.mu.Unlock()
-		if closed {
-			return
-		}
-		select {
-		case <-watch:
-		case <-changed:
-		case <-ctx.Done():
-			return
-		}
-	}
+	return follow(ctx, e, e.readWorkers, slices.Equal[[]ha.Worker])
 }
 
 func (e *Elector) readWorkers(conn *zk.Conn) ([]ha.Worker, <-chan zk.Event, error) {
