@@ -155,204 +155,266 @@ var now = time.Now
 
 // parseWithFormat reads s under the format model toks.
 func parseWithFormat(s string, toks []fmtTok) (datetime, bool) {
-	d := datetime{month: 1, day: 1}
-	i := 0
-	skipSp := func() {
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
-	}
-	num := func(max, minDigits int) (int, int, bool) {
-		skipSp()
-		n, k := 0, 0
-		for i < len(s) && k < max && isDigit(s[i]) {
-			n = n*10 + int(s[i]-'0')
-			i++
-			k++
-		}
-		return n, k, k >= minDigits
-	}
+	sc := dtScanner{s: s, d: datetime{month: 1, day: 1}}
 	for ti, t := range toks {
-		switch t.e {
-		case eSep:
-			// A space skips white space; punctuation matches one punctuation
-			// character right here, or none (Oracle reads formats loosely),
-			// but never the sign of a zone or signed year that follows.
-			if isSpace(t.lit[0]) {
-				skipSp()
-			} else if i < len(s) && !isWordByte(s[i]) && !isSpace(s[i]) &&
-				!(ti+1 < len(toks) && (toks[ti+1].e == eTZH || toks[ti+1].e == eTZR || toks[ti+1].e == eSYYYY) && (s[i] == '+' || s[i] == '-')) {
-				i++
-			}
-		case eText:
-			skipSp()
-			if len(s)-i < len(t.lit) || !strings.EqualFold(s[i:i+len(t.lit)], t.lit) {
-				return d, false
-			}
-			i += len(t.lit)
-		case eSYYYY:
-			neg := false
-			if i < len(s) && (s[i] == '-' || s[i] == '+') {
-				neg = s[i] == '-'
-				i++
-			}
-			n, _, ok := num(4, 1)
-			if !ok {
-				return d, false
-			}
-			d.year, d.hasYear = n, true
-			if neg {
-				d.year = -n
-			}
-		case eYYYY, eRRRR, eYY, eRR:
-			n, k, ok := num(4, 1)
-			if !ok {
-				return d, false
-			}
-			if k <= 2 && t.e != eYYYY {
-				n = twoDigitYear(n, t.e == eRR || t.e == eRRRR)
-			}
-			d.year, d.hasYear = n, true
-		case eMM:
-			n, _, ok := num(2, 1)
-			if !ok {
-				return d, false
-			}
-			d.month = n
-		case eMON:
-			skipSp()
-			j := i
-			for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z') {
-				j++
-			}
-			w := s[i:j]
-			m := 0
-			for k, name := range monthNames {
-				if len(w) >= 3 && len(w) <= len(name) && strings.EqualFold(w, name[:len(w)]) && (len(w) == 3 || len(w) == len(name)) {
-					m = k + 1
-					break
-				}
-			}
-			if m == 0 {
-				return d, false
-			}
-			d.month = m
-			i = j
-		case eDD:
-			n, _, ok := num(2, 1)
-			if !ok {
-				return d, false
-			}
-			d.day = n
-		case eDY:
-			skipSp()
-			for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
-				i++
-			}
-		case eHH24, eHH12:
-			n, _, ok := num(2, 1)
-			if !ok {
-				return d, false
-			}
-			d.hour = n
-			if t.e == eHH12 && (n < 1 || n > 12) {
-				return d, false
-			}
-		case eMI:
-			n, _, ok := num(2, 1)
-			if !ok {
-				return d, false
-			}
-			d.min = n
-		case eSS:
-			n, _, ok := num(2, 1)
-			if !ok {
-				return d, false
-			}
-			d.sec = n
-		case eX:
-			if i < len(s) && s[i] == '.' {
-				i++
-			}
-		case eFF:
-			n, k := 0, 0
-			for i < len(s) && k < 9 && isDigit(s[i]) {
-				n = n*10 + int(s[i]-'0')
-				i++
-				k++
-			}
-			for ; k < 9; k++ {
-				n *= 10
-			}
-			d.nanos = n
-		case eAMPM:
-			skipSp()
-			switch {
-			case hasFoldPrefix(s[i:], "AM"), hasFoldPrefix(s[i:], "PM"):
-				d.ampm = upper(s[i])
-				i += 2
-			case hasFoldPrefix(s[i:], "A.M."), hasFoldPrefix(s[i:], "P.M."):
-				d.ampm = upper(s[i])
-				i += 4
-			default:
-				return d, false
-			}
-		case eTZH:
-			skipSp()
-			if i >= len(s) || (s[i] != '+' && s[i] != '-') {
-				return d, false
-			}
-			d.tzSign = 1
-			if s[i] == '-' {
-				d.tzSign = -1
-			}
-			i++
-			n, _, ok := num(2, 1)
-			if !ok || n > 14 {
-				return d, false
-			}
-			d.tzHH, d.hasTZ = n, true
-		case eTZM:
-			n, _, ok := num(2, 2)
-			if !ok || n > 59 {
-				return d, false
-			}
-			d.tzMM = n
-		case eTZR:
-			skipSp()
-			j := i
-			for j < len(s) && !isSpace(s[j]) {
-				j++
-			}
-			r := s[i:j]
-			if r == "" {
-				return d, false
-			}
-			if r[0] == '+' || r[0] == '-' {
-				hh, mm, ok := parseOffset(r)
-				if !ok {
-					return d, false
-				}
-				d.tzSign, d.tzHH, d.tzMM = 1, hh, mm
-				if r[0] == '-' {
-					d.tzSign = -1
-				}
-			} else {
-				d.tzRegion = r
-			}
-			d.hasTZ = true
-			i = j
-		case eTZD:
-			skipSp()
-			for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
-				i++
-			}
+		if !sc.elem(t, toks, ti) {
+			return sc.d, false
 		}
 	}
-	skipSp()
-	if i != len(s) {
-		return d, false
+	sc.skipSpace()
+	if sc.i != len(s) {
+		return sc.d, false
 	}
+	return sc.d.complete()
+}
+
+// dtScanner is the state of parseWithFormat: the text, the offset read up
+// to, and the fields read so far.
+type dtScanner struct {
+	s string
+	i int
+	d datetime
+}
+
+func (sc *dtScanner) skipSpace() {
+	for sc.i < len(sc.s) && isSpace(sc.s[sc.i]) {
+		sc.i++
+	}
+}
+
+// num reads up to maxDigits digits after space and reports whether there
+// were at least minDigits; k is how many there were.
+func (sc *dtScanner) num(maxDigits, minDigits int) (n, k int, ok bool) {
+	sc.skipSpace()
+	for sc.i < len(sc.s) && k < maxDigits && isDigit(sc.s[sc.i]) {
+		n = n*10 + int(sc.s[sc.i]-'0')
+		sc.i++
+		k++
+	}
+	return n, k, k >= minDigits
+}
+
+// skipLetters skips space and then a word of ASCII letters.
+func (sc *dtScanner) skipLetters() {
+	sc.skipSpace()
+	for sc.i < len(sc.s) && isLetter(sc.s[sc.i]) {
+		sc.i++
+	}
+}
+
+// elem reads the element t, toks[ti], and reports whether the text matched.
+func (sc *dtScanner) elem(t fmtTok, toks []fmtTok, ti int) bool {
+	switch t.e {
+	case eSep:
+		// A space skips white space; punctuation matches one punctuation
+		// character right here, or none (Oracle reads formats loosely),
+		// but never the sign of a zone or signed year that follows.
+		signNext := ti+1 < len(toks) && (toks[ti+1].e == eTZH || toks[ti+1].e == eTZR || toks[ti+1].e == eSYYYY)
+		s, i := sc.s, sc.i
+		if isSpace(t.lit[0]) {
+			sc.skipSpace()
+		} else if i < len(s) && !isWordByte(s[i]) && !isSpace(s[i]) && !(signNext && (s[i] == '+' || s[i] == '-')) {
+			sc.i++
+		}
+	case eText:
+		sc.skipSpace()
+		if len(sc.s)-sc.i < len(t.lit) || !strings.EqualFold(sc.s[sc.i:sc.i+len(t.lit)], t.lit) {
+			return false
+		}
+		sc.i += len(t.lit)
+	case eSYYYY, eYYYY, eRRRR, eYY, eRR:
+		return sc.year(t.e)
+	case eMM, eDD, eHH24, eHH12, eMI, eSS:
+		return sc.field(t.e)
+	case eMON:
+		return sc.month()
+	case eDY, eTZD:
+		// Read and ignored.
+		sc.skipLetters()
+	case eX:
+		if sc.i < len(sc.s) && sc.s[sc.i] == '.' {
+			sc.i++
+		}
+	case eFF:
+		sc.fraction()
+	case eAMPM:
+		return sc.meridian()
+	case eTZH, eTZM, eTZR:
+		return sc.zone(t.e)
+	}
+	return true
+}
+
+// year reads SYYYY (an optional sign, then up to 4 digits) or YYYY, RRRR,
+// YY and RR, where 1 or 2 digits take the YY or RR rule except under YYYY.
+func (sc *dtScanner) year(e elem) bool {
+	if e == eSYYYY {
+		neg := false
+		if sc.i < len(sc.s) && (sc.s[sc.i] == '-' || sc.s[sc.i] == '+') {
+			neg = sc.s[sc.i] == '-'
+			sc.i++
+		}
+		n, _, ok := sc.num(4, 1)
+		if !ok {
+			return false
+		}
+		sc.d.year, sc.d.hasYear = n, true
+		if neg {
+			sc.d.year = -n
+		}
+		return true
+	}
+	n, k, ok := sc.num(4, 1)
+	if !ok {
+		return false
+	}
+	if k <= 2 && e != eYYYY {
+		n = twoDigitYear(n, e == eRR || e == eRRRR)
+	}
+	sc.d.year, sc.d.hasYear = n, true
+	return true
+}
+
+// field reads the 1 or 2 digits of MM, DD, HH24, HH12, MI or SS.
+func (sc *dtScanner) field(e elem) bool {
+	n, _, ok := sc.num(2, 1)
+	if !ok {
+		return false
+	}
+	switch e {
+	case eMM:
+		sc.d.month = n
+	case eDD:
+		sc.d.day = n
+	case eHH24, eHH12:
+		sc.d.hour = n
+		if e == eHH12 && (n < 1 || n > 12) {
+			return false
+		}
+	case eMI:
+		sc.d.min = n
+	case eSS:
+		sc.d.sec = n
+	}
+	return true
+}
+
+// month reads a month name, whole or its first three letters, any case.
+func (sc *dtScanner) month() bool {
+	sc.skipSpace()
+	j := sc.i
+	for j < len(sc.s) && isLetter(sc.s[j]) {
+		j++
+	}
+	w := sc.s[sc.i:j]
+	m := 0
+	for k, name := range monthNames {
+		if len(w) >= 3 && len(w) <= len(name) && strings.EqualFold(w, name[:len(w)]) && (len(w) == 3 || len(w) == len(name)) {
+			m = k + 1
+			break
+		}
+	}
+	if m == 0 {
+		return false
+	}
+	sc.d.month = m
+	sc.i = j
+	return true
+}
+
+// fraction reads FF: up to 9 digits, right here, as nanoseconds.
+func (sc *dtScanner) fraction() {
+	n, k := 0, 0
+	for sc.i < len(sc.s) && k < 9 && isDigit(sc.s[sc.i]) {
+		n = n*10 + int(sc.s[sc.i]-'0')
+		sc.i++
+		k++
+	}
+	for ; k < 9; k++ {
+		n *= 10
+	}
+	sc.d.nanos = n
+}
+
+// meridian reads AM, PM, A.M. or P.M., any case.
+func (sc *dtScanner) meridian() bool {
+	sc.skipSpace()
+	switch rest := sc.s[sc.i:]; {
+	case hasFoldPrefix(rest, "AM"), hasFoldPrefix(rest, "PM"):
+		sc.d.ampm = upper(rest[0])
+		sc.i += 2
+	case hasFoldPrefix(rest, "A.M."), hasFoldPrefix(rest, "P.M."):
+		sc.d.ampm = upper(rest[0])
+		sc.i += 4
+	default:
+		return false
+	}
+	return true
+}
+
+// zone reads TZH (a sign and up to 14 hours), TZM (2 digits) or TZR (a
+// region name or a signed hh:mm offset).
+func (sc *dtScanner) zone(e elem) bool {
+	switch e {
+	case eTZH:
+		sc.skipSpace()
+		if sc.i >= len(sc.s) || (sc.s[sc.i] != '+' && sc.s[sc.i] != '-') {
+			return false
+		}
+		sc.d.tzSign = 1
+		if sc.s[sc.i] == '-' {
+			sc.d.tzSign = -1
+		}
+		sc.i++
+		n, _, ok := sc.num(2, 1)
+		if !ok || n > 14 {
+			return false
+		}
+		sc.d.tzHH, sc.d.hasTZ = n, true
+	case eTZM:
+		n, _, ok := sc.num(2, 2)
+		if !ok || n > 59 {
+			return false
+		}
+		sc.d.tzMM = n
+	case eTZR:
+		return sc.region()
+	}
+	return true
+}
+
+// region reads TZR: a word up to the next space, a signed hh:mm offset or a
+// region name.
+func (sc *dtScanner) region() bool {
+	sc.skipSpace()
+	j := sc.i
+	for j < len(sc.s) && !isSpace(sc.s[j]) {
+		j++
+	}
+	r := sc.s[sc.i:j]
+	if r == "" {
+		return false
+	}
+	if r[0] == '+' || r[0] == '-' {
+		hh, mm, ok := parseOffset(r)
+		if !ok {
+			return false
+		}
+		sc.d.tzSign, sc.d.tzHH, sc.d.tzMM = 1, hh, mm
+		if r[0] == '-' {
+			sc.d.tzSign = -1
+		}
+	} else {
+		sc.d.tzRegion = r
+	}
+	sc.d.hasTZ = true
+	sc.i = j
+	return true
+}
+
+// complete applies AM/PM and the current year when none was read, and
+// checks the ranges of the fields.
+func (d datetime) complete() (datetime, bool) {
 	if d.ampm != 0 {
 		if d.hour < 1 || d.hour > 12 {
 			return d, false
@@ -419,6 +481,8 @@ func daysIn(year, month int) int {
 	}
 	return 31
 }
+
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 
 func hasFoldPrefix(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
 
