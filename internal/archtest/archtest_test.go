@@ -31,6 +31,13 @@ var rules = []struct {
 		from:   []string{module + "/pipeline"},
 		banned: []string{module + "/sink/csv"},
 	},
+	{
+		// logminer, the reader, imports database/sql: the parser cannot
+		// link it either.
+		name:   "the SQL_REDO parser links no database",
+		from:   []string{module + "/logminer/redo"},
+		banned: []string{"database/sql", "github.com/sijms/go-ora/v2"},
+	},
 }
 
 // TestImportDirection fails with the chain of imports that breaks a rule.
