@@ -231,12 +231,12 @@ func checkRoundTrip(rt *rapid.T, typText string, ty Type, a, b any) {
 		newQ, oldQ := p.Quoted()
 		for i, col := range r.New {
 			if col.Name == "V" {
-				got = append(got, rawValue{r.Op + " new: " + s, copyStr(col.Value), newQ[i]})
+				got = append(got, rawValue{r.Op.String() + " new: " + s, copyStr(col.Value), newQ[i]})
 			}
 		}
 		for i, col := range r.Old {
 			if col.Name == "V" {
-				got = append(got, rawValue{r.Op + " old: " + s, copyStr(col.Value), oldQ[i]})
+				got = append(got, rawValue{r.Op.String() + " old: " + s, copyStr(col.Value), oldQ[i]})
 			}
 		}
 	}
