@@ -1,0 +1,70 @@
+package node_test
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/internal/cliexit"
+	"github.com/redoflow/redoflow/internal/node"
+)
+
+func setEnv(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"DATABASE_TABLES": "T", "OUTPUT_PATH": filepath.Join(dir, "o"), "CHECKPOINT_DIR": filepath.Join(dir, "c"),
+		"SAVEPOINT_DIR": filepath.Join(dir, "s"), "REDOFLOW_ADVERTISED_HOST": "host1", "METRICS_PORT": "9000",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+func command(check func(config.Config) error) node.Command {
+	return node.Command{
+		Name: "test",
+		Flags: func(fs *flag.FlagSet, cfg *config.Config) {
+			fs.IntVar(&cfg.RestPort, "rest-port", cfg.RestPort, "REST API port")
+		},
+		Check: check,
+	}
+}
+
+func TestSetup(t *testing.T) {
+	setEnv(t)
+	n, err := node.Setup(command(nil), []string{"-rest-port", "8181", "-metrics-port", "9001", "-node-id", "n1", "-bind", "127.0.0.1", "-until-truth", "/truth"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Config.RestPort != 8181 || n.Config.MetricsPort != 9001 || n.Config.Node.ID != "n1" || n.UntilTruth != "/truth" || n.Log == nil || n.Metrics == nil {
+		t.Errorf("Setup = %+v", n)
+	}
+	if got := n.Address(8181); got != "host1:8181" {
+		t.Errorf("Address = %q", got)
+	}
+	if got := n.Listen(9001); got != "127.0.0.1:9001" {
+		t.Errorf("Listen = %q", got)
+	}
+}
+
+func TestSetupRefuses(t *testing.T) {
+	setEnv(t)
+	if _, err := node.Setup(command(nil), []string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
+	var ue cliexit.UsageError
+	if _, err := node.Setup(command(nil), []string{"-bogus"}, io.Discard); !errors.As(err, &ue) {
+		t.Errorf("unknown flag: %v, want a UsageError", err)
+	}
+	refused := errors.New("refused")
+	os.Unsetenv("DATABASE_TABLES") // restored by setEnv's t.Setenv; Validate refuses no tables, after the check
+	if _, err := node.Setup(command(func(config.Config) error { return refused }), nil, io.Discard); !errors.As(err, &ue) || !errors.Is(err, refused) {
+		t.Errorf("Check: %v, want a UsageError wrapping its error", err)
+	}
+	if _, err := node.Setup(command(nil), nil, io.Discard); !errors.As(err, &ue) || !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("invalid configuration: %v, want a UsageError matching config.ErrInvalid", err)
+	}
+}
