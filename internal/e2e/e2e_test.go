@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		kills = append(kills, k)
 	}
-	killed := crashLoop(t, redoflowBin, env, truth, kills, 3*time.Minute, nil)
+	killed := crashLoop(t, redoflowBin, env, truth, filepath.Join(dir, "chk"), kills, 3*time.Minute, nil)
 	if killed < 5 {
 		t.Fatalf("only %d runs were killed", killed)
 	}
@@ -177,12 +178,15 @@ type kill struct {
 }
 
 // crashLoop runs redoflow run --until-truth over and over: the first runs
-// end as kills says, then runs go until one drains and exits 0. Each run
-// that neither drains nor dies within bound fails the test (a hang). It
-// returns the number of runs killed; onKill, when set, is called after
-// each.
-func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kill, bound time.Duration, onKill func(run int)) int {
+// end as kills says, then runs go until one drains and exits 0. A run that
+// goes stall without a new checkpoint in chkDir (a hang: a running job
+// checkpoints every CHECKPOINT_INTERVAL, in the snapshot and while quiet),
+// or lasts runCap in all, fails the test. The bound is on progress, not on
+// the run's length, which depends on the machine's load. It returns the
+// number of runs killed; onKill, when set, is called after each.
+func crashLoop(t *testing.T, bin string, env []string, truth, chkDir string, kills []kill, stall time.Duration, onKill func(run int)) int {
 	t.Helper()
+	const runCap = 30 * time.Minute
 	killed := 0
 	for i := 0; ; i++ {
 		if i > len(kills)+30 {
@@ -192,7 +196,7 @@ func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kil
 		if i < len(kills) {
 			k = kills[i]
 		}
-		runCtx, cancelRun := context.WithTimeout(context.Background(), bound)
+		runCtx, cancelRun := context.WithTimeout(context.Background(), runCap)
 		cmd := exec.CommandContext(runCtx, bin, "run", "--until-truth", truth)
 		cmd.Env = append(env, "REDOFLOW_FAILPOINTS="+k.failpoint)
 		cmd.Stdout, cmd.Stderr = io.Discard, &testWriter{t: t, prefix: fmt.Sprintf("run %d: ", i)}
@@ -227,16 +231,27 @@ func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kil
 		case k.after > 0:
 			timer = time.AfterFunc(k.after, func() { cmd.Process.Signal(syscall.SIGKILL) })
 		}
+		var stalled atomic.Bool
+		watch.Add(1)
+		go func() {
+			defer watch.Done()
+			if stalled.Store(watchProgress(chkDir, stall, exited)); stalled.Load() {
+				cmd.Process.Signal(syscall.SIGKILL)
+			}
+		}()
 		err := cmd.Wait()
 		close(exited)
 		watch.Wait()
-		hung := runCtx.Err() != nil
+		capped := runCtx.Err() != nil
 		cancelRun()
 		if timer != nil {
 			timer.Stop()
 		}
-		if hung {
-			t.Fatalf("run %d neither drained nor failed within %v", i, bound)
+		if stalled.Load() {
+			t.Fatalf("run %d wrote no new checkpoint for %v: it hangs", i, stall)
+		}
+		if capped {
+			t.Fatalf("run %d neither drained nor failed within %v", i, runCap)
 		}
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 			killed++
@@ -251,6 +266,26 @@ func crashLoop(t *testing.T, bin string, env []string, truth string, kills []kil
 		}
 		t.Logf("run %d drained and exited", i)
 		return killed
+	}
+}
+
+// watchProgress polls the newest checkpoint in chkDir until exited is
+// closed; it returns true, at once, if none newer appeared for stall.
+func watchProgress(chkDir string, stall time.Duration, exited <-chan struct{}) bool {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last, since := newestCheckpoint(chkDir), time.Now()
+	for {
+		select {
+		case <-exited:
+			return false
+		case <-tick.C:
+		}
+		if id := newestCheckpoint(chkDir); id != last {
+			last, since = id, time.Now()
+		} else if time.Since(since) > stall {
+			return true
+		}
 	}
 }
 

@@ -38,17 +38,33 @@ func plainBinary(t testing.TB) string {
 	return plainBin
 }
 
-// lastPhase is the phase of the newest checkpoint in dir, "" if none (or
-// if it cannot be read yet). Safe to call from any goroutine.
-func lastPhase(dir string) string {
+// newestCheckpoint is the ID of the newest checkpoint in dir, 0 if none
+// (or if it cannot be read yet). Safe to call from any goroutine.
+func newestCheckpoint(dir string) int64 {
+	m, ok := latest(dir)
+	if !ok {
+		return 0
+	}
+	return m.ID
+}
+
+// latest is the newest checkpoint's metadata in dir, if one can be read.
+func latest(dir string) (checkpoint.Metadata, bool) {
 	cfg := checkpoint.DefaultConfig()
 	cfg.Dir, cfg.JobID = dir, "e2e"
 	st, err := checkpoint.NewStore(cfg)
 	if err != nil {
-		return ""
+		return checkpoint.Metadata{}, false
 	}
 	m, _, err := st.Latest()
-	if err != nil {
+	return m, err == nil
+}
+
+// lastPhase is the phase of the newest checkpoint in dir, "" if none (or
+// if it cannot be read yet). Safe to call from any goroutine.
+func lastPhase(dir string) string {
+	m, ok := latest(dir)
+	if !ok {
 		return ""
 	}
 	var p struct{ Phase string }
@@ -78,7 +94,7 @@ func TestSnapshotCrashRecovery(t *testing.T) {
 		kills = append(kills, kill{after: time.Duration(d) * time.Second, once: planned})
 	}
 	inSnapshot := 0
-	killed := crashLoop(t, bin, env, truth, kills, 5*time.Minute, func(run int) {
+	killed := crashLoop(t, bin, env, truth, chk, kills, 3*time.Minute, func(run int) {
 		phase := lastPhase(chk)
 		if phase == "snapshot" {
 			inSnapshot++
