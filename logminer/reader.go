@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/logminer/redo"
 )
 
@@ -290,7 +291,7 @@ func (r *Reader) Run(ctx context.Context, from change.Position, h change.Handler
 			backoff = r.cfg.RetryBackoffMax
 		}
 		r.log.Warn("LogMiner session failed; reconnecting", "err", err, "attempt", failures, "backoff", backoff, "resume_scn", st.emitted.restart)
-		if err := sleepCtx(ctx, backoff); err != nil {
+		if err := ctxsleep.For(ctx, backoff); err != nil {
 			return err
 		}
 	}
@@ -391,7 +392,7 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 		}
 		if cur < st.mineFrom {
 			st.sleep = min(st.sleep*2, r.cfg.PollMax)
-			if err := sleepCtx(ctx, st.sleep); err != nil {
+			if err := ctxsleep.For(ctx, st.sleep); err != nil {
 				return err
 			}
 			continue
@@ -430,7 +431,7 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 		} else {
 			st.sleep = min(st.sleep*2, r.cfg.PollMax)
 		}
-		if err := sleepCtx(ctx, st.sleep); err != nil {
+		if err := ctxsleep.For(ctx, st.sleep); err != nil {
 			return err
 		}
 	}
@@ -771,18 +772,4 @@ func (st *runState) releaseAll() {
 	}
 	st.txns = nil
 	st.mem = 0
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
