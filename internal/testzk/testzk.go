@@ -12,6 +12,7 @@ package testzk
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -370,7 +371,62 @@ func (c *Cluster) signal(i int, sig syscall.Signal, frozen bool) {
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		c.t.Fatalf("testzk: %v to server %d (pid %d): %v", sig, i, s.cmd.Process.Pid, err)
 	}
+	// kill(2) returns before the signal has taken effect: a thread of the
+	// server may still answer a request that arrives meanwhile. Return only
+	// once every thread is stopped (or running again).
+	if err := waitStopped(s.cmd.Process.Pid, frozen, 30*time.Second); err != nil {
+		c.t.Fatalf("testzk: %v to server %d: %v", sig, i, err)
+	}
 	s.frozen = frozen
+}
+
+// waitStopped polls /proc until every thread of pid is stopped (stopped =
+// true) or none is, for at most limit.
+func waitStopped(pid int, stopped bool, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		n, err := stoppedThreads(pid)
+		if err != nil {
+			return err
+		}
+		if stopped && n.stopped == n.all || !stopped && n.stopped == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pid %d: %d of %d threads stopped after %v, want %s", pid, n.stopped, n.all, limit,
+				map[bool]string{true: "all", false: "none"}[stopped])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type threadCount struct{ all, stopped int }
+
+// stoppedThreads counts pid's threads and those in state T (stopped by a
+// signal) in /proc/PID/task/TID/stat.
+func stoppedThreads(pid int) (threadCount, error) {
+	var n threadCount
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return n, err
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", pid, task.Name()))
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		// The state follows the command name, which is in parentheses and
+		// may itself hold spaces or parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) {
+			return n, fmt.Errorf("unexpected %s", b)
+		}
+		n.all++
+		if b[i+2] == 'T' {
+			n.stopped++
+		}
+	}
+	return n, nil
 }
 
 func (c *Cluster) teardown() {
