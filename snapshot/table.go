@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/oracletype"
 )
 
 // ErrSnapshotTooOld is matched by the error of a chunk that kept failing
@@ -190,7 +191,7 @@ func (c column) canonical(v any) (change.Value, error) {
 	}
 	switch c.kind {
 	case kNumber:
-		s, err := change.CanonicalDecimal(numberText(v))
+		s, err := oracletype.CanonicalDecimal(numberText(v))
 		if err != nil {
 			return change.Value{}, fmt.Errorf("NUMBER value %v: %w", v, err)
 		}
@@ -208,7 +209,7 @@ func (c column) canonical(v any) (change.Value, error) {
 		}
 	case kDate, kTimestamp, kTimestampTZ, kTimestampLTZ:
 		if t, ok := v.(time.Time); ok {
-			return change.Value{Text: string(change.AppendDateTime(nil, t, c.kind != kDate, c.kind == kTimestampTZ))}, nil
+			return change.Value{Text: string(oracletype.AppendDateTime(nil, t, c.kind != kDate, c.kind == kTimestampTZ))}, nil
 		}
 	case kText:
 		switch s := v.(type) {

@@ -1,4 +1,4 @@
-package change
+package oracletype
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 )
 
 // The canonical text forms every source writes, so that a value reads the
-// same whether it came from a snapshot query or from the redo: see
-// the documentation of package logminer/redo for the list.
+// same whether it came from a snapshot query or from the redo: see the
+// package documentation for the list.
 
 // maxExponent bounds the exponent of a decimal in scientific notation.
 // Oracle's NUMBER range is 1e-130 to 1e126; the bound keeps hostile input

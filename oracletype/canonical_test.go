@@ -1,10 +1,10 @@
-package change_test
+package oracletype_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/oracletype"
 )
 
 func TestAppendDateTime(t *testing.T) {
@@ -26,7 +26,7 @@ func TestAppendDateTime(t *testing.T) {
 		{time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), true, false, "9999-12-31T23:59:59.999999999"},
 	}
 	for _, tt := range tests {
-		if got := string(change.AppendDateTime(nil, tt.t, tt.frac, tt.zone)); got != tt.want {
+		if got := string(oracletype.AppendDateTime(nil, tt.t, tt.frac, tt.zone)); got != tt.want {
 			t.Errorf("AppendDateTime(%v, %v, %v) = %q, want %q", tt.t, tt.frac, tt.zone, got, tt.want)
 		}
 	}
@@ -37,12 +37,12 @@ func TestCanonicalDecimal(t *testing.T) {
 		"0": "0", ".5": "0.5", "-.5": "-0.5", "12.50": "12.5", "-0.0": "0", "1.5E+3": "1500", "25e-3": "0.025",
 		"12345678901234567890123456789012345678": "12345678901234567890123456789012345678",
 	} {
-		if got, err := change.CanonicalDecimal(in); err != nil || got != want {
+		if got, err := oracletype.CanonicalDecimal(in); err != nil || got != want {
 			t.Errorf("CanonicalDecimal(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", ".", "-", "1e", "1,5", "0x10", "1e999", "NaN"} {
-		if got, err := change.CanonicalDecimal(bad); err == nil {
+		if got, err := oracletype.CanonicalDecimal(bad); err == nil {
 			t.Errorf("CanonicalDecimal(%q) = %q, want an error", bad, got)
 		}
 	}
