@@ -3,12 +3,10 @@ package snapshot
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/oracletype"
@@ -21,23 +19,9 @@ var ErrSnapshotTooOld = errors.New("snapshot too old")
 // ErrNoTable is matched when a configured table does not exist.
 var ErrNoTable = errors.New("no such table")
 
-type kind uint8
-
-const (
-	kNumber kind = iota
-	kFloat32
-	kFloat64
-	kDate
-	kTimestamp
-	kTimestampTZ
-	kTimestampLTZ
-	kText
-	kBinary
-)
-
 type column struct {
 	name string
-	kind kind
+	typ  oracletype.Type
 }
 
 type table struct {
@@ -47,6 +31,17 @@ type table struct {
 	change   *change.Table
 	chunkKey []string // key columns, or ROWID
 	numRows  int64
+}
+
+// newColumn resolves the data type of column name of table (SCHEMA.TABLE)
+// with the type model the redo decoder uses: a type it rejects fails the
+// snapshot with the error it fails the stream with.
+func newColumn(table, name, dataType string) (column, error) {
+	t, err := oracletype.ParseColumn(table, name, dataType)
+	if err != nil {
+		return column{}, fmt.Errorf("snapshot: %w", err)
+	}
+	return column{name: name, typ: t}, nil
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -89,11 +84,11 @@ func loadTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 		if err := rows.Scan(&c, &typ); err != nil {
 			return nil, err
 		}
-		k, ok := kindOf(typ)
-		if !ok {
-			return nil, fmt.Errorf("snapshot: %s.%s has data type %s, which redoflow does not capture", name, c, typ)
+		col, err := newColumn(name, c, typ)
+		if err != nil {
+			return nil, err
 		}
-		t.cols = append(t.cols, column{name: c, kind: k})
+		t.cols = append(t.cols, col)
 		t.change.Columns = append(t.change.Columns, change.Column{Name: c, Type: typ})
 	}
 	if err := rows.Err(); err != nil {
@@ -128,7 +123,7 @@ func loadTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 	// Key ranges need keys whose text binds back to the same value: numbers
 	// and character data. Other keys, and no key, chunk by ROWID.
 	for _, k := range t.chunkKey {
-		if c := t.col(k); c == nil || c.kind != kNumber && c.kind != kText {
+		if c := t.col(k); c == nil || c.typ.Kind != oracletype.Number && c.typ.Kind != oracletype.Text {
 			t.chunkKey = nil
 			break
 		}
@@ -152,94 +147,17 @@ func (t *table) col(name string) *column {
 	return nil
 }
 
-func kindOf(typ string) (kind, bool) {
-	u := strings.ToUpper(typ)
-	base := u
-	if i := strings.IndexAny(base, "( "); i >= 0 {
-		base = base[:i]
-	}
-	switch base {
-	case "NUMBER", "FLOAT", "INTEGER", "DECIMAL", "NUMERIC":
-		return kNumber, true
-	case "BINARY_FLOAT":
-		return kFloat32, true
-	case "BINARY_DOUBLE":
-		return kFloat64, true
-	case "DATE":
-		return kDate, true
-	case "TIMESTAMP":
-		switch {
-		case strings.HasSuffix(u, "WITH LOCAL TIME ZONE"):
-			return kTimestampLTZ, true
-		case strings.HasSuffix(u, "WITH TIME ZONE"):
-			return kTimestampTZ, true
-		}
-		return kTimestamp, true
-	case "VARCHAR2", "NVARCHAR2", "CHAR", "NCHAR", "CLOB", "NCLOB", "INTERVAL", "VARCHAR":
-		return kText, true
-	case "RAW", "BLOB":
-		return kBinary, true
-	}
-	return 0, false
-}
-
 // canonical turns a driver value (go-ora's shapes) into the canonical text
 // the redo decoder writes for the same value.
 func (c column) canonical(v any) (change.Value, error) {
 	if v == nil {
 		return change.Value{Null: true}, nil
 	}
-	switch c.kind {
-	case kNumber:
-		s, err := oracletype.CanonicalDecimal(numberText(v))
-		if err != nil {
-			return change.Value{}, fmt.Errorf("NUMBER value %v: %w", v, err)
-		}
-		return change.Value{Text: s}, nil
-	case kFloat32, kFloat64:
-		bits := 64
-		if c.kind == kFloat32 {
-			bits = 32
-		}
-		switch f := v.(type) {
-		case float32:
-			return change.Value{Text: strconv.FormatFloat(float64(f), 'g', -1, bits)}, nil
-		case float64:
-			return change.Value{Text: strconv.FormatFloat(f, 'g', -1, bits)}, nil
-		}
-	case kDate, kTimestamp, kTimestampTZ, kTimestampLTZ:
-		if t, ok := v.(time.Time); ok {
-			return change.Value{Text: string(oracletype.AppendDateTime(nil, t, c.kind != kDate, c.kind == kTimestampTZ))}, nil
-		}
-	case kText:
-		switch s := v.(type) {
-		case string:
-			return change.Value{Text: s}, nil
-		case []byte:
-			return change.Value{Text: string(s)}, nil
-		}
-	case kBinary:
-		if b, ok := v.([]byte); ok {
-			return change.Value{Text: hex.EncodeToString(b)}, nil
-		}
+	s, err := c.typ.ValueText(v)
+	if err != nil {
+		return change.Value{}, err
 	}
-	return change.Value{}, fmt.Errorf("unexpected driver value %T", v)
-}
-
-func numberText(v any) string {
-	switch n := v.(type) {
-	case string:
-		return n
-	case []byte:
-		return string(n)
-	case int64:
-		return strconv.FormatInt(n, 10)
-	case uint64:
-		return strconv.FormatUint(n, 10)
-	case float64:
-		return strconv.FormatFloat(n, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
+	return change.Value{Text: s}, nil
 }
 
 // keyText is a key value as a bind-able string.
@@ -251,8 +169,14 @@ func keyText(v any) string {
 		return k
 	case []byte:
 		return string(k)
+	case int64:
+		return strconv.FormatInt(k, 10)
+	case uint64:
+		return strconv.FormatUint(k, 10)
+	case float64:
+		return strconv.FormatFloat(k, 'f', -1, 64)
 	}
-	return numberText(v)
+	return fmt.Sprint(v)
 }
 
 // rangeCond is the WHERE clause selecting keys in [lo, hi), with binds

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/redoflow/redoflow/oracletype"
 )
 
 // elem is one element of an Oracle datetime format model.
@@ -553,15 +555,15 @@ var zoneCache sync.Map // region name -> *time.Location
 
 func formatDatetime(t Type, raw string, d datetime) (string, error) {
 	switch t.Kind {
-	case KindDate:
+	case oracletype.Date:
 		if d.nanos != 0 || d.hasTZ {
 			return "", decodeErr(t.Name, raw, "a DATE has no fractional seconds or time zone")
 		}
-	case KindTimestamp:
+	case oracletype.Timestamp:
 		if d.hasTZ {
 			return "", decodeErr(t.Name, raw, "a TIMESTAMP has no time zone")
 		}
-	case KindTimestampTZ:
+	case oracletype.TimestampTZ:
 		if !d.hasTZ {
 			return "", decodeErr(t.Name, raw, "TIMESTAMP WITH TIME ZONE value without a zone")
 		}

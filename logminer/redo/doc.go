@@ -28,16 +28,22 @@
 //
 // # Canonical values
 //
-// DecodeLiteral turns a raw value into the text redoflow writes to CSV:
+// ParseType resolves a column's DATA_TYPE with package oracletype, the one
+// type model the snapshot reader shares: the names ALL_TAB_COLUMNS reports
+// and the ANSI names Oracle converts to them (INTEGER, SMALLINT, DOUBLE
+// PRECISION, CHARACTER, ...). DecodeLiteral turns a raw value into the text
+// redoflow writes to CSV, oracletype's canonical form of its kind:
 //
 //	NUMBER, FLOAT               exact decimal, leading zero, no exponent: 0.5, -12.25
 //	BINARY_FLOAT, BINARY_DOUBLE strconv.FormatFloat(v, 'g', -1, 32|64); NaN, +Inf, -Inf
 //	DATE                        2020-01-15T10:30:00
 //	TIMESTAMP(p)                2020-01-15T10:30:00.123 (trailing zeros cut, no dot when zero)
 //	... WITH [LOCAL] TIME ZONE  2020-01-15T10:30:00-05:00 (offset as written in the redo)
-//	character types             the text; UNISTR and HEXTORAW (AL32UTF8) decoded
-//	RAW, BLOB                   lower-case hex
-//	INTERVAL                    Oracle's text as given
+//	VARCHAR2, NVARCHAR2, CHAR,
+//	NCHAR, CLOB, NCLOB, LONG    the text; UNISTR and HEXTORAW (AL32UTF8) decoded
+//	RAW, BLOB, LONG RAW         lower-case hex
+//	INTERVAL YEAR TO MONTH,
+//	INTERVAL DAY TO SECOND      Oracle's text as given
 //	EMPTY_CLOB(), EMPTY_BLOB()  the empty string
 //
 // Dates and timestamps are read with the explicit format argument when the

@@ -37,6 +37,7 @@ type DecodeError struct {
 	Type    string // the Oracle data type as given
 	Literal string // the raw literal, cut to a few hundred bytes
 	Reason  string
+	Err     error // the cause, if any (an *oracletype.UnsupportedError)
 }
 
 func (e *DecodeError) Error() string {
@@ -45,6 +46,9 @@ func (e *DecodeError) Error() string {
 
 // Is makes errors.Is(err, ErrDecode) true.
 func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
 
 func decodeErr(typ, lit, reason string) error {
 	return &DecodeError{Type: typ, Literal: cut(lit, 200), Reason: reason}

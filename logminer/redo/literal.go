@@ -3,88 +3,25 @@ package redo
 import (
 	"strconv"
 	"strings"
+
+	"github.com/redoflow/redoflow/oracletype"
 )
 
-// Kind is the family of an Oracle data type, which decides how its literal
-// is decoded.
-type Kind uint8
+// Type is a resolved Oracle data type: the type model of package
+// oracletype, which the snapshot reader shares, with the SQL_REDO decoding
+// methods. Resolve it once per column with ParseType and decode many values
+// with it.
+type Type oracletype.Type
 
-// The kinds DecodeLiteral knows.
-const (
-	KindInvalid      Kind = iota
-	KindNumber            // NUMBER, FLOAT, INTEGER, DECIMAL ...
-	KindFloat32           // BINARY_FLOAT
-	KindFloat64           // BINARY_DOUBLE
-	KindDate              // DATE
-	KindTimestamp         // TIMESTAMP(p)
-	KindTimestampTZ       // TIMESTAMP(p) WITH TIME ZONE
-	KindTimestampLTZ      // TIMESTAMP(p) WITH LOCAL TIME ZONE
-	KindText              // VARCHAR2, NVARCHAR2, CHAR, NCHAR, CLOB, NCLOB, LONG
-	KindBinary            // RAW, BLOB, LONG RAW
-	KindInterval          // INTERVAL YEAR TO MONTH, INTERVAL DAY TO SECOND
-)
-
-// Type is a resolved Oracle data type. Resolve it once per column with
-// ParseType and decode many values with it.
-type Type struct {
-	Name string // as given, e.g. "TIMESTAMP(6) WITH TIME ZONE"
-	Kind Kind
-}
-
-// ParseType resolves a DATA_TYPE as ALL_TAB_COLUMNS spells it.
+// ParseType resolves a DATA_TYPE as ALL_TAB_COLUMNS spells it, with
+// oracletype.Parse. The error of a type redoflow does not capture matches
+// both ErrDecode and oracletype.ErrUnsupported.
 func ParseType(oracleType string) (Type, error) {
-	t := Type{Name: oracleType}
-	// Fast path for the spellings ALL_TAB_COLUMNS uses.
-	switch oracleType {
-	case "NUMBER", "FLOAT":
-		t.Kind = KindNumber
-		return t, nil
-	case "VARCHAR2", "NVARCHAR2", "CHAR", "NCHAR", "CLOB", "NCLOB":
-		t.Kind = KindText
-		return t, nil
-	case "DATE":
-		t.Kind = KindDate
-		return t, nil
+	t, err := oracletype.Parse(oracleType)
+	if err != nil {
+		return Type(t), &DecodeError{Type: oracleType, Reason: "unsupported Oracle data type", Err: err}
 	}
-	u := strings.ToUpper(strings.TrimSpace(oracleType))
-	base := u
-	if i := strings.IndexAny(base, "( "); i >= 0 {
-		base = base[:i]
-	}
-	switch base {
-	case "NUMBER", "FLOAT", "INTEGER", "INT", "SMALLINT", "DECIMAL", "DEC", "NUMERIC", "REAL", "DOUBLE":
-		t.Kind = KindNumber
-	case "BINARY_FLOAT":
-		t.Kind = KindFloat32
-	case "BINARY_DOUBLE":
-		t.Kind = KindFloat64
-	case "DATE":
-		t.Kind = KindDate
-	case "TIMESTAMP":
-		switch {
-		case strings.HasSuffix(u, "WITH LOCAL TIME ZONE"):
-			t.Kind = KindTimestampLTZ
-		case strings.HasSuffix(u, "WITH TIME ZONE"):
-			t.Kind = KindTimestampTZ
-		default:
-			t.Kind = KindTimestamp
-		}
-	case "VARCHAR2", "VARCHAR", "NVARCHAR2", "CHAR", "NCHAR", "CLOB", "NCLOB", "CHARACTER":
-		t.Kind = KindText
-	case "LONG":
-		if strings.Contains(u, "RAW") {
-			t.Kind = KindBinary
-		} else {
-			t.Kind = KindText
-		}
-	case "RAW", "BLOB":
-		t.Kind = KindBinary
-	case "INTERVAL":
-		t.Kind = KindInterval
-	default:
-		return t, decodeErr(oracleType, "", "unsupported Oracle data type")
-	}
-	return t, nil
+	return Type(t), nil
 }
 
 // DecodeLiteral turns a raw literal, as Parse returns it, into the
@@ -111,25 +48,25 @@ func (t Type) Decode(raw string) (string, error) {
 // expression such as TO_DATE(...), UNISTR(...) || ..., or a bare number.
 func (t Type) DecodeValue(raw string, literal bool) (string, error) {
 	switch t.Kind {
-	case KindText:
+	case oracletype.Text:
 		if literal {
 			return raw, nil
 		}
 		return concat(t, raw, textTerm)
-	case KindBinary:
+	case oracletype.Binary:
 		if literal {
 			return lowerHex(t, raw, raw)
 		}
 		return concat(t, raw, binaryTerm)
-	case KindDate, KindTimestamp, KindTimestampTZ, KindTimestampLTZ:
+	case oracletype.Date, oracletype.Timestamp, oracletype.TimestampTZ, oracletype.TimestampLTZ:
 		return decodeDatetime(t, raw, literal)
-	case KindInterval:
+	case oracletype.Interval:
 		return decodeInterval(t, raw, literal)
 	}
 	switch t.Kind {
-	case KindNumber:
+	case oracletype.Number:
 		return decodeNumber(t, raw)
-	case KindFloat32, KindFloat64:
+	case oracletype.Float32, oracletype.Float64:
 		return decodeFloat(t, raw)
 	}
 	return "", decodeErr(t.Name, raw, "unsupported Oracle data type")
@@ -139,7 +76,7 @@ func (t Type) DecodeValue(raw string, literal bool) (string, error) {
 // scientific notation ('3.1400001E+000') and as 'Inf', '-Inf', 'Nan'.
 func decodeFloat(t Type, raw string) (string, error) {
 	bits := 64
-	if t.Kind == KindFloat32 {
+	if t.Kind == oracletype.Float32 {
 		bits = 32
 	}
 	f, err := strconv.ParseFloat(raw, bits)

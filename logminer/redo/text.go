@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/redoflow/redoflow/oracletype"
 )
 
 // call is a function call whose arguments are all quoted literals, such as
@@ -132,7 +134,7 @@ func concat(t Type, raw string, term termFunc) (string, error) {
 				return "", decodeErr(t.Name, raw, "unterminated literal")
 			}
 			s = r
-			if t.Kind == KindBinary {
+			if t.Kind == oracletype.Binary {
 				if v, err = lowerHex(t, raw, v); err != nil {
 					return "", err
 				}
