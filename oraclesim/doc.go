@@ -37,8 +37,8 @@
 // go-ora v2.9.0's: NUMBER/FLOAT as decimal strings ("12.5", "-0.5"),
 // DATE/TIMESTAMP as time.Time (UTC), TIMESTAMP WITH TIME ZONE as time.Time
 // in its offset zone, BINARY_FLOAT as float32, BINARY_DOUBLE as float64,
-// RAW/BLOB as []byte, character types, CLOB and INTERVALs as string, NULL
-// as nil. Outside a driver transaction each DML statement autocommits, as
+// RAW/BLOB/LONG RAW as []byte, character types, CLOB, LONG and INTERVALs as
+// string, NULL as nil. Outside a driver transaction each DML statement autocommits, as
 // with go-ora; inside BeginTx it joins the session's transaction.
 //
 // Errors are *OraError values carrying the ORA code (OraCode() int); match
@@ -92,9 +92,14 @@
 // table with LOB columns renders EMPTY_CLOB()/EMPTY_BLOB() and is followed,
 // at the same SCN, by an UPDATE in alias form (update "S"."T" a set a."C" =
 // ...) that writes the LOB values; every UPDATE on such a table uses the
-// alias form. UPDATE's WHERE lists the changed columns' old values plus the
-// columns supplemental logging adds (PK: the key; ALL: every non-LOB column);
-// DELETE lists every non-LOB column. START_SCN is the transaction's first
+// alias form. A LONG or LONG RAW value is written in the statement, as a
+// quoted literal or HEXTORAW('...') like VARCHAR2 and RAW. UPDATE's WHERE
+// lists the changed columns' old values plus the columns supplemental
+// logging adds (PK: the key; ALL: every column but LOBs and LONG, which
+// supplemental logging cannot log); DELETE lists every column but LOBs and
+// LONG. DDL takes the ANSI types (INTEGER, SMALLINT, DECIMAL, DOUBLE
+// PRECISION, REAL, CHARACTER [VARYING], ...) and stores them as the Oracle
+// types they convert to, as ALL_TAB_COLUMNS then reports them. START_SCN is the transaction's first
 // SCN on every row; COMMIT_SCN and COMMIT_TIMESTAMP are set on COMMIT rows.
 // SQL_REDO and SQL_UNDO are rendered at query time under the querying
 // session's NLS settings and split into CSF pieces of at most 4000 bytes.

@@ -550,7 +550,7 @@ func (r *Rows) ColumnTypeLength(i int) (int64, bool) {
 	switch t.Kind {
 	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindRaw:
 		return int64(t.Length), true
-	case KindClob, KindNClob, KindBlob:
+	case KindClob, KindNClob, KindBlob, KindLong, KindLongRaw:
 		return 1<<63 - 1, true
 	case kindRowID:
 		return 18, true

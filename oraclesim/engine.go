@@ -189,7 +189,7 @@ type Table struct {
 	cols    []Column
 	colIdx  map[string]int
 	pk      []int
-	nonLOB  []int
+	logged  []int // the columns supplemental logging logs: all but LOBs and LONG
 	lobCols []int
 	obj     uint32
 	pkName  string
@@ -267,6 +267,7 @@ func (db *DB) CreateTable(spec TableSpec) (*Table, error) {
 		return nil, fmt.Errorf("oraclesim: table spec needs a schema, a name and columns")
 	}
 	t := &Table{schema: spec.Schema, name: spec.Name, colIdx: map[string]int{}, byRID: map[rowID]*row{}, byKey: map[string]*row{}}
+	hasLong := false
 	for i, cs := range spec.Columns {
 		ty, err := ParseType(cs.Type)
 		if err != nil {
@@ -277,10 +278,16 @@ func (db *DB) CreateTable(spec TableSpec) (*Table, error) {
 		}
 		t.cols = append(t.cols, Column{Name: cs.Name, Type: ty, Nullable: !cs.NotNull})
 		t.colIdx[cs.Name] = i
-		if ty.IsLOB() {
+		switch {
+		case ty.IsLOB():
 			t.lobCols = append(t.lobCols, i)
-		} else {
-			t.nonLOB = append(t.nonLOB, i)
+		case ty.IsLong():
+			if hasLong {
+				return nil, oraErr(1754, "a table may contain only one column of type LONG")
+			}
+			hasLong = true
+		default:
+			t.logged = append(t.logged, i)
 		}
 	}
 	for _, k := range spec.PrimaryKey {
@@ -290,6 +297,9 @@ func (db *DB) CreateTable(spec TableSpec) (*Table, error) {
 		}
 		if t.cols[i].Type.IsLOB() {
 			return nil, oraErr(2329, "column of datatype LOB cannot be unique or a primary key")
+		}
+		if t.cols[i].Type.IsLong() {
+			return nil, oraErr(2269, "key column cannot be of LONG datatype")
 		}
 		t.pk = append(t.pk, i)
 		t.cols[i].Nullable = false
@@ -487,7 +497,7 @@ func compareStored(t Type, a, b any) int {
 		return cmpFloat(a.(float64), b.(float64))
 	case KindDate, KindTimestamp, KindTimestampTZ, KindTimestampLTZ:
 		return a.(time.Time).Compare(b.(time.Time))
-	case KindRaw, KindBlob:
+	case KindRaw, KindBlob, KindLongRaw:
 		return strings.Compare(string(a.([]byte)), string(b.([]byte)))
 	}
 	return strings.Compare(a.(string), b.(string))

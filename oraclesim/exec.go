@@ -262,7 +262,7 @@ func prepareTarget(t Type, v any) (target, error) {
 			return target{}, err
 		}
 		return target{v: r}, nil
-	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindClob, KindNClob:
+	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindClob, KindNClob, KindLong:
 		if x, ok := argString(v); ok {
 			return target{v: x}, nil
 		}
@@ -273,7 +273,7 @@ func prepareTarget(t Type, v any) (target, error) {
 		return target{v: d}, nil
 	}
 	wide := t
-	if wide.Kind == KindRaw {
+	if wide.Kind == KindRaw || wide.Kind == KindLongRaw {
 		wide.Length = 1 << 30
 	}
 	cv, err := coerce(wide, "", v)

@@ -584,7 +584,7 @@ func (cs *contentsSource) where(b []byte, r *redoRecord, img []any, alias, undo 
 	t := r.tbl
 	cols := r.whereCols
 	if undo && r.op == OpInsert {
-		cols = t.nonLOB
+		cols = t.logged
 	}
 	first := true
 	for _, c := range cols {

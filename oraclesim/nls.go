@@ -420,7 +420,7 @@ func (n *nls) appendRedoValue(b []byte, t Type, v any) []byte {
 		return appendRedoFloat(b, float64(v.(float32)), 32)
 	case KindBinaryDouble:
 		return appendRedoFloat(b, v.(float64), 64)
-	case KindVarchar2, KindChar:
+	case KindVarchar2, KindChar, KindLong:
 		return appendQuoted(b, v.(string))
 	case KindNVarchar2, KindNChar:
 		return appendNational(b, v.(string))
@@ -451,7 +451,7 @@ func (n *nls) appendRedoValue(b []byte, t Type, v any) []byte {
 		b = append(b, "TO_TIMESTAMP_TZ('"...)
 		b = n.tsTZFmt.appendTime(b, v.(time.Time))
 		return append(b, "')"...)
-	case KindRaw, KindBlob:
+	case KindRaw, KindBlob, KindLongRaw:
 		raw := v.([]byte)
 		if len(raw) == 0 {
 			return append(b, "EMPTY_BLOB()"...)

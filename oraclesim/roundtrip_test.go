@@ -36,6 +36,12 @@ var typeGens = []struct {
 	{"CLOB", rapid.Custom(func(t *rapid.T) any { return genText(t, 6000, false) })},
 	{"NCLOB", rapid.Custom(func(t *rapid.T) any { return genText(t, 3000, true) })},
 	{"BLOB", rapid.Custom(func(t *rapid.T) any { return rapid.SliceOfN(rapid.Byte(), 0, 3000).Draw(t, "blob") })},
+	{"LONG", rapid.Custom(func(t *rapid.T) any { return genText(t, 6000, false) })},
+	{"LONG RAW", rapid.Custom(func(t *rapid.T) any { return rapid.SliceOfN(rapid.Byte(), 0, 3000).Draw(t, "longraw") })},
+	// ANSI types, stored as NUMBER, FLOAT(126) and CHAR.
+	{"SMALLINT", rapid.Custom(func(t *rapid.T) any { return rapid.Int64Range(-99999, 99999).Draw(t, "n") })},
+	{"DOUBLE PRECISION", rapid.Custom(func(t *rapid.T) any { return genDecimal(t, 30, 10) })},
+	{"CHARACTER(10)", rapid.Custom(func(t *rapid.T) any { return genText(t, 10, false) })},
 	{"INTERVAL YEAR(2) TO MONTH", rapid.Custom(func(t *rapid.T) any {
 		return strings.Repeat("-", rapid.IntRange(0, 1).Draw(t, "neg")) + fmtInt(rapid.IntRange(0, 99).Draw(t, "y")) + "-" + fmtInt(rapid.IntRange(0, 11).Draw(t, "m"))
 	})},
@@ -242,12 +248,16 @@ func checkRoundTrip(rt *rapid.T, typText string, ty Type, a, b any) {
 	}
 	// expected sequence: insert new=a, update new=b old=a, delete old=b;
 	// LOB columns are never in a WHERE list: insert EMPTY_LOB, the follow-up
-	// update new=a, update new=b
+	// update new=a, update new=b; nor are LONG columns, which are written
+	// in the insert: new=a, update new=b
 	var expect []*string
-	if ty.IsLOB() {
+	switch {
+	case ty.IsLOB():
 		empty := ""
 		expect = []*string{&empty, wa, wb}
-	} else {
+	case ty.IsLong():
+		expect = []*string{wa, wb}
+	default:
 		expect = []*string{wa, wb, wa, wb}
 	}
 	if len(got) != len(expect) {

@@ -97,10 +97,10 @@ func (tx *Tx) begin() {
 func (db *DB) whereForUpdate(t *Table, set []int) []int {
 	switch db.cfg.SupplementalLogging {
 	case LoggingAll:
-		return t.nonLOB
+		return t.logged
 	case LoggingPK:
 		if len(t.pk) == 0 {
-			return t.nonLOB
+			return t.logged
 		}
 	}
 	in := make([]bool, len(t.cols))
@@ -113,7 +113,7 @@ func (db *DB) whereForUpdate(t *Table, set []int) []int {
 		in[c] = true
 	}
 	out := make([]int, 0, len(t.cols))
-	for _, c := range t.nonLOB {
+	for _, c := range t.logged {
 		if in[c] {
 			out = append(out, c)
 		}
@@ -353,7 +353,7 @@ func (tx *Tx) deleteLocked(t *Table, r *row) error {
 		return ErrNoRow
 	}
 	tx.begin()
-	db.appendRedo(tx.th, &redoRecord{scn: db.nextSCN(), ts: db.now(), op: OpDelete, tx: tx.id, tbl: t, rid: r.rid, oldVals: cur, whereCols: t.nonLOB})
+	db.appendRedo(tx.th, &redoRecord{scn: db.nextSCN(), ts: db.now(), op: OpDelete, tx: tx.id, tbl: t, rid: r.rid, oldVals: cur, whereCols: t.logged})
 	tx.changes = append(tx.changes, txChange{tbl: t, row: r, op: OpDelete, prevHad: r.pendTx == tx, prevVals: r.pendVals, oldVals: cur})
 	r.pendTx, r.pendVals = tx, nil
 	return nil
@@ -408,7 +408,7 @@ func (tx *Tx) undoTo(n int) {
 		rec := &redoRecord{scn: db.nextSCN(), ts: db.now(), rollback: true, tx: tx.id, tbl: t, rid: r.rid}
 		switch c.op {
 		case OpInsert:
-			rec.op, rec.oldVals, rec.whereCols = OpDelete, c.newVals, t.nonLOB
+			rec.op, rec.oldVals, rec.whereCols = OpDelete, c.newVals, t.logged
 			if !c.prevHad {
 				delete(t.byRID, r.rid)
 				if len(t.pk) > 0 && t.byKey[r.key] == r {

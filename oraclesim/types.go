@@ -33,6 +33,8 @@ const (
 	KindBlob
 	KindIntervalYM
 	KindIntervalDS
+	KindLong    // LONG: character data up to 2 GB, one per table
+	KindLongRaw // LONG RAW: binary data up to 2 GB, one per table
 )
 
 // Type is a column type: its kind plus the length, precision, scale or
@@ -41,8 +43,8 @@ const (
 // Values are held as: NUMBER/FLOAT a canonical decimal string ("0.5");
 // BINARY_FLOAT float32; BINARY_DOUBLE float64; character kinds string; DATE,
 // TIMESTAMP and WITH LOCAL TIME ZONE time.Time in UTC (wall clock);
-// WITH TIME ZONE time.Time in a fixed zone; RAW/BLOB []byte; INTERVAL their
-// Oracle text; NULL nil.
+// WITH TIME ZONE time.Time in a fixed zone; RAW/BLOB []byte; LONG string;
+// LONG RAW []byte; INTERVAL their Oracle text; NULL nil.
 type Type struct {
 	Kind      Kind
 	Length    int // VARCHAR2/CHAR/RAW length (bytes, or characters for N types)
@@ -55,6 +57,10 @@ type Type struct {
 
 // IsLOB reports whether values of the type are LOBs.
 func (t Type) IsLOB() bool { return t.Kind == KindClob || t.Kind == KindNClob || t.Kind == KindBlob }
+
+// IsLong reports whether the type is LONG or LONG RAW, which, like LOBs,
+// supplemental logging cannot log, and of which a table has at most one.
+func (t Type) IsLong() bool { return t.Kind == KindLong || t.Kind == KindLongRaw }
 
 // IsNational reports whether the type holds national character data.
 func (t Type) IsNational() bool {
@@ -101,6 +107,10 @@ func (t Type) DataType() string {
 		return fmt.Sprintf("INTERVAL YEAR(%d) TO MONTH", t.LeadPrec)
 	case KindIntervalDS:
 		return fmt.Sprintf("INTERVAL DAY(%d) TO SECOND(%d)", t.LeadPrec, t.FSP)
+	case KindLong:
+		return "LONG"
+	case KindLongRaw:
+		return "LONG RAW"
 	}
 	return "UNDEFINED"
 }
@@ -160,6 +170,8 @@ func (t Type) dataLength() int {
 		return 4000
 	case KindNVarchar2, KindNChar:
 		return 2 * t.Length
+	case KindLong, KindLongRaw:
+		return 0
 	}
 	return t.Length
 }
@@ -167,10 +179,12 @@ func (t Type) dataLength() int {
 // ParseType parses a column type as written in DDL: NUMBER, NUMBER(p),
 // NUMBER(p,s), FLOAT[(p)], BINARY_FLOAT, BINARY_DOUBLE, VARCHAR2(n [BYTE|CHAR]),
 // NVARCHAR2(n), CHAR[(n)], NCHAR[(n)], DATE, TIMESTAMP[(p)] [WITH [LOCAL] TIME
-// ZONE], RAW(n), CLOB, NCLOB, BLOB, INTERVAL YEAR[(p)] TO MONTH, INTERVAL
-// DAY[(p)] TO SECOND[(s)].
+// ZONE], RAW(n), CLOB, NCLOB, BLOB, LONG, LONG RAW, INTERVAL YEAR[(p)] TO
+// MONTH, INTERVAL DAY[(p)] TO SECOND[(s)], and the ANSI types Oracle
+// converts to them (ansiTypes).
 func ParseType(s string) (Type, error) {
 	u := strings.Join(strings.Fields(strings.ToUpper(s)), " ")
+	u = ansiType(u)
 	base, args, rest := u, []int(nil), ""
 	if i := strings.IndexByte(u, '('); i >= 0 {
 		j := strings.IndexByte(u[i:], ')')
@@ -196,7 +210,7 @@ func ParseType(s string) (Type, error) {
 	}
 	var t Type
 	switch {
-	case base == "NUMBER" || base == "INTEGER" || base == "INT":
+	case base == "NUMBER" || base == "INTEGER":
 		t.Kind = KindNumber
 		if base != "NUMBER" {
 			t.Precision, t.Scale, t.ScaleSet = 38, 0, true
@@ -246,6 +260,10 @@ func ParseType(s string) (Type, error) {
 		t.Kind = KindNClob
 	case u == "BLOB":
 		t.Kind = KindBlob
+	case u == "LONG":
+		t.Kind = KindLong
+	case u == "LONG RAW":
+		t.Kind = KindLongRaw
 	case strings.HasPrefix(u, "INTERVAL YEAR"):
 		t.Kind, t.LeadPrec = KindIntervalYM, arg(0, 2)
 	case strings.HasPrefix(u, "INTERVAL DAY"):
@@ -269,6 +287,51 @@ func ParseType(s string) (Type, error) {
 		return Type{}, oraErr(30088, "datetime/interval precision is out of range")
 	}
 	return t, nil
+}
+
+// ansiTypes maps the ANSI data types Oracle accepts in DDL to the Oracle
+// type it stores them as and ALL_TAB_COLUMNS reports (Oracle's table "ANSI
+// Data Types Converted to Oracle Data Types"). INTEGER is handled in
+// ParseType, since NUMBER(38) is how it is stored but not how it is written.
+var ansiTypes = []struct{ ansi, oracle string }{
+	// Longest first: CHARACTER VARYING before CHARACTER.
+	{"NATIONAL CHARACTER VARYING", "NVARCHAR2"},
+	{"NATIONAL CHAR VARYING", "NVARCHAR2"},
+	{"NCHAR VARYING", "NVARCHAR2"},
+	{"NATIONAL CHARACTER", "NCHAR"},
+	{"NATIONAL CHAR", "NCHAR"},
+	{"CHARACTER VARYING", "VARCHAR2"},
+	{"CHAR VARYING", "VARCHAR2"},
+	{"CHARACTER", "CHAR"},
+	{"DOUBLE PRECISION", "FLOAT(126)"},
+	{"REAL", "FLOAT(63)"},
+	{"SMALLINT", "INTEGER"},
+	{"INT", "INTEGER"},
+	{"NUMERIC", "NUMBER"},
+	{"DECIMAL", "NUMBER"},
+	{"DEC", "NUMBER"},
+}
+
+// ansiType rewrites an ANSI type name at the start of u (upper case, single
+// spaces) to the Oracle type it is stored as, keeping its arguments.
+// NUMERIC, DECIMAL and DEC without a precision are NUMBER(38,0): fixed
+// point with scale 0.
+func ansiType(u string) string {
+	for _, a := range ansiTypes {
+		rest, ok := strings.CutPrefix(u, a.ansi)
+		if !ok || rest != "" && rest[0] != '(' && rest[0] != ' ' {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if a.oracle == "NUMBER" && rest == "" {
+			return "NUMBER(38,0)"
+		}
+		if strings.HasPrefix(a.oracle, "FLOAT(") && rest != "" {
+			return u // DOUBLE PRECISION and REAL take no arguments
+		}
+		return a.oracle + rest
+	}
+	return u
 }
 
 func parenInt(s string) (int, error) {
@@ -334,7 +397,7 @@ func coerce(t Type, col string, v any) (any, error) {
 			f = 0
 		}
 		return f, nil
-	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindClob, KindNClob:
+	case KindVarchar2, KindNVarchar2, KindChar, KindNChar, KindClob, KindNClob, KindLong:
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -358,7 +421,7 @@ func coerce(t Type, col string, v any) (any, error) {
 		if t.IsNational() || t.Kind == KindNChar {
 			n = utf8.RuneCountInString(s)
 		}
-		if !t.IsLOB() {
+		if !t.IsLOB() && t.Kind != KindLong {
 			if t.Kind == KindChar || t.Kind == KindNChar {
 				if n < t.Length {
 					s += strings.Repeat(" ", t.Length-n)
@@ -392,7 +455,7 @@ func coerce(t Type, col string, v any) (any, error) {
 			tm = tm.Add(time.Duration(truncNanos(tm.Nanosecond(), t.FSP) - tm.Nanosecond()))
 		}
 		return tm, nil
-	case KindRaw, KindBlob:
+	case KindRaw, KindBlob, KindLongRaw:
 		var b []byte
 		switch x := v.(type) {
 		case []byte:
@@ -406,8 +469,8 @@ func coerce(t Type, col string, v any) (any, error) {
 		default:
 			return nil, fmt.Errorf("oraclesim: column %s: cannot store %T as %s", col, v, t.DataType())
 		}
-		if len(b) == 0 && t.Kind == KindRaw {
-			return nil, nil
+		if len(b) == 0 && t.Kind != KindBlob {
+			return nil, nil // a zero-length RAW or LONG RAW is NULL
 		}
 		if t.Kind == KindRaw && len(b) > t.Length {
 			return nil, oraErr(12899, "value too large for column %s (actual: %d, maximum: %d)", col, len(b), t.Length)
@@ -525,7 +588,7 @@ func canonical(t Type, v any) string {
 		return string(appendCanonicalTime(nil, v.(time.Time), false))
 	case KindTimestampTZ:
 		return string(appendCanonicalTime(nil, v.(time.Time), true))
-	case KindRaw, KindBlob:
+	case KindRaw, KindBlob, KindLongRaw:
 		return hex.EncodeToString(v.([]byte))
 	}
 	return v.(string)
