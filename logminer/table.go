@@ -10,9 +10,11 @@ import (
 
 // tableInfo is a captured table with its column types resolved once.
 type tableInfo struct {
-	index  int // position in the reader's table list (spill records)
-	table  *change.Table
-	types  []redo.Type
+	index int // position in the reader's table list (spill records)
+	table *change.Table
+	types []redo.Type
+	// lob marks the columns supplemental logging cannot log: LOBs, LONG and
+	// LONG RAW. An UPDATE's redo carries them only when it sets them.
 	lob    []bool
 	hasLOB bool
 	colIdx map[string]int
@@ -27,9 +29,20 @@ func newTableInfo(index int, schema, name string, cols [][2]string) (*tableInfo,
 		}
 		ti.table.Columns = append(ti.table.Columns, change.Column{Name: c[0], Type: c[1]})
 		ti.types = append(ti.types, redo.Type(t))
-		ti.lob = append(ti.lob, c[1] == "CLOB" || c[1] == "NCLOB" || c[1] == "BLOB")
+		ti.lob = append(ti.lob, unlogged(c[1]))
 		ti.colIdx[c[0]] = i
 		ti.hasLOB = ti.hasLOB || ti.lob[i]
 	}
 	return ti, nil
+}
+
+// unlogged reports whether supplemental logging leaves columns of the data
+// type out of the redo: "LOB, LONG, and ADT columns cannot be supplementally
+// logged" (Oracle Database Utilities, Supplemental Logging).
+func unlogged(dataType string) bool {
+	switch dataType {
+	case "CLOB", "NCLOB", "BLOB", "LONG", "LONG RAW":
+		return true
+	}
+	return false
 }
