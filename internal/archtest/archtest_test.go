@@ -38,6 +38,12 @@ var rules = []struct {
 		from:   []string{module + "/logminer/redo"},
 		banned: []string{"database/sql", "github.com/sijms/go-ora/v2"},
 	},
+	{
+		// logminer/redo and snapshot share it: it sits below both.
+		name:   "the Oracle type model links no database and neither of its users",
+		from:   []string{module + "/oracletype"},
+		banned: []string{"database/sql", "github.com/sijms/go-ora/v2", module + "/logminer/redo", module + "/snapshot", module + "/change"},
+	},
 }
 
 // TestImportDirection fails with the chain of imports that breaks a rule.
