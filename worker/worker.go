@@ -130,10 +130,14 @@ type Worker struct {
 	// waiting for a task to stop.
 	mu     sync.Mutex
 	leader ha.LeaderInfo
-	epoch  int64 // newest epoch seen
-	tasks  map[string]*task
-	closed bool
-	wg     sync.WaitGroup // task goroutines
+	// leaderEpoch is the newest epoch of a leader observed; observed is
+	// closed, and replaced, at each observation.
+	leaderEpoch int64
+	observed    chan struct{}
+	epoch       int64 // newest epoch seen
+	tasks       map[string]*task
+	closed      bool
+	wg          sync.WaitGroup // task goroutines
 }
 
 type task struct {
@@ -148,7 +152,7 @@ func New(cfg Config) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger, client: cfg.Client, tasks: map[string]*task{}}
+	w := &Worker{cfg: cfg, log: cfg.Logger, client: cfg.Client, tasks: map[string]*task{}, observed: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -281,6 +285,9 @@ func (w *Worker) observe(ctx context.Context) error {
 		w.mu.Lock()
 		changed := info != w.leader
 		w.leader = info
+		w.leaderEpoch = max(w.leaderEpoch, info.Epoch)
+		close(w.observed)
+		w.observed = make(chan struct{})
 		newer := info.Epoch > w.epoch
 		if newer {
 			w.epoch = info.Epoch
@@ -498,11 +505,12 @@ func (w *Worker) start(ref wire.TaskRef) error {
 // report tells the task's leader that it ended; a leader of another epoch does not care.
 func (w *Worker) report(ref wire.TaskRef, state, msg string) {
 	for range 3 {
-		addr, err := w.leaderOf(ref.Epoch)
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CheckpointTimeout)
+		addr, err := w.leaderOf(ctx, ref.Epoch)
 		if err != nil {
+			cancel()
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CheckpointTimeout)
 		err = wire.Call(ctx, w.client, addr, wire.PathTaskEvent, wire.TaskEvent{Ref: ref, Worker: w.cfg.ID, State: state, Error: msg}, nil)
 		cancel()
 		if err == nil || errors.Is(err, wire.ErrStaleAttempt) || errors.Is(err, wire.ErrStaleEpoch) {
@@ -513,14 +521,29 @@ func (w *Worker) report(ref wire.TaskRef, state, msg string) {
 	}
 }
 
-// leaderOf returns the address of the leader of epoch, or ErrNoLeader.
-func (w *Worker) leaderOf(epoch int64) (string, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.leader.HasLeader() || w.leader.Epoch != epoch {
-		return "", fmt.Errorf("%w: epoch %d, current leader: %s", ErrNoLeader, epoch, w.leader)
+// leaderOf returns the address of the leader of epoch, or ErrNoLeader. The command
+// that starts a task comes from its leader, and may arrive before this worker has
+// observed that leader (ZooKeeper's notification, or in HA_MODE=NONE the in-process
+// one, can come later): while no leader of epoch or newer has been observed, it waits
+// for the observation until ctx ends. A leader of epoch observed and lost since, or a
+// newer one, fails at once.
+func (w *Worker) leaderOf(ctx context.Context, epoch int64) (string, error) {
+	for {
+		w.mu.Lock()
+		info, seen, observed := w.leader, w.leaderEpoch, w.observed
+		w.mu.Unlock()
+		if info.HasLeader() && info.Epoch == epoch {
+			return info.Address, nil
+		}
+		if seen >= epoch {
+			return "", fmt.Errorf("%w: epoch %d, current leader: %s", ErrNoLeader, epoch, info)
+		}
+		select {
+		case <-observed:
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w: epoch %d, current leader: %s (%v)", ErrNoLeader, epoch, info, context.Cause(ctx))
+		}
 	}
-	return w.leader.Address, nil
 }
 
 // leaderCheckpointer hands a task's checkpoints to the leader of the task's epoch.
@@ -531,12 +554,12 @@ type leaderCheckpointer struct {
 
 // Latest implements pipeline.Checkpointer: the leader's latest completed checkpoint.
 func (c *leaderCheckpointer) Latest(ctx context.Context) (checkpoint.Metadata, string, error) {
-	addr, err := c.w.leaderOf(c.ref.Epoch)
+	ctx, cancel := context.WithTimeout(ctx, c.w.cfg.CheckpointTimeout)
+	defer cancel()
+	addr, err := c.w.leaderOf(ctx, c.ref.Epoch)
 	if err != nil {
 		return checkpoint.Metadata{}, "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.w.cfg.CheckpointTimeout)
-	defer cancel()
 	var l wire.Latest
 	if err := wire.Call(ctx, c.w.client, addr, wire.PathLatest+"?job="+c.ref.Job, nil, &l); err != nil {
 		return checkpoint.Metadata{}, "", fmt.Errorf("worker: latest checkpoint from the leader: %w", err)
@@ -551,13 +574,13 @@ func (c *leaderCheckpointer) Latest(ctx context.Context) (checkpoint.Metadata, s
 // Save implements pipeline.Checkpointer: it returns only once the leader of the task's
 // epoch stored the checkpoint and recorded its pointer with a fenced write.
 func (c *leaderCheckpointer) Save(ctx context.Context, m checkpoint.Metadata) (string, error) {
-	addr, err := c.w.leaderOf(c.ref.Epoch)
+	ctx, cancel := context.WithTimeout(ctx, c.w.cfg.CheckpointTimeout)
+	defer cancel()
+	addr, err := c.w.leaderOf(ctx, c.ref.Epoch)
 	if err != nil {
 		c.w.cfg.Metrics.Checkpoint(false, 0)
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.w.cfg.CheckpointTimeout)
-	defer cancel()
 	var ack wire.CheckpointAck
 	err = wire.Call(ctx, c.w.client, addr, wire.PathCheckpoint,
 		wire.Checkpoint{Ref: c.ref, Worker: c.w.cfg.ID, Metadata: m, DurationMs: time.Since(m.Time).Milliseconds(),

@@ -153,3 +153,99 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 		t.Fatalf("status %+v %v", st, err)
 	}
 }
+
+// gated passes a LeaderWatcher's observations on only once open is closed.
+type gated struct {
+	w    worker.LeaderWatcher
+	open chan struct{}
+}
+
+func (g gated) Observe(ctx context.Context) <-chan ha.LeaderInfo {
+	out := make(chan ha.LeaderInfo)
+	go func() {
+		defer close(out)
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return
+		}
+		for info := range g.w.Observe(ctx) {
+			select {
+			case out <- info:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// TestTaskAssignedBeforeItsLeaderIsObserved: the leader's assignment can reach the
+// worker before the worker observes that leader (in HA_MODE=NONE both are in one
+// process); the task waits for the observation instead of failing.
+func TestTaskAssignedBeforeItsLeaderIsObserved(t *testing.T) {
+	out := t.TempDir()
+	n := ha.NewNone()
+	defer n.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoints := make(chan wire.Checkpoint, 10)
+	fake := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case wire.PathLatest:
+			wire.WriteJSON(rw, 200, wire.Latest{})
+		case wire.PathCheckpoint:
+			var req wire.Checkpoint
+			wire.Decode(rw, r, &req)
+			checkpoints <- req
+			wire.WriteError(rw, 503, wire.CodeNotLeader, "enough")
+		default:
+			wire.WriteJSON(rw, 200, struct{}{})
+		}
+	}))
+	defer fake.Close()
+	open := make(chan struct{})
+	cfg := worker.DefaultConfig()
+	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = "w1", ln.Addr().String(), ln, 1
+	cfg.Leader, cfg.Registry = gated{w: n, open: open}, n
+	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: 5 * time.Millisecond, New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
+		kc := csv.DefaultConfig()
+		kc.Dir, kc.Task = out, spec.Task
+		s, err := csv.New(kc)
+		return endless{}, csv.PipelineSink{S: s}, err
+	}}
+	w, err := worker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	l, err := n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	ref := wire.TaskRef{Job: "j", Task: "0", Epoch: l.Epoch(), Attempt: 1}
+	if err := wire.Call(ctx, c, ln.Addr().String(), wire.PathAssign, wire.Assign{Ref: ref}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the task is running, its leader not yet observed
+	close(open)
+	select {
+	case req := <-checkpoints:
+		if req.Ref != ref {
+			t.Errorf("checkpoint of %+v, want %+v", req.Ref, ref)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the task handed no checkpoint to its leader: it failed before observing it")
+	}
+}
