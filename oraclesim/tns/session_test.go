@@ -1,7 +1,6 @@
 package tns
 
 import (
-	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -395,47 +394,6 @@ func TestConcurrentSessions(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-}
-
-func TestCancelRunningCall(t *testing.T) {
-	ts := startServer(t, newTestDB(), nil)
-	sqldb := ts.open(t, "")
-	sqldb.SetMaxOpenConns(1)
-	ctx := testCtx(t)
-	for _, tt := range []struct {
-		name string
-		run  func(ctx context.Context) error
-	}{
-		{"query", func(ctx context.Context) error {
-			rows, err := sqldb.QueryContext(ctx, "SELECT SLEEP FROM DUAL")
-			if err == nil {
-				rows.Close()
-			}
-			return err
-		}},
-		{"exec", func(ctx context.Context) error {
-			_, err := sqldb.ExecContext(ctx, "BEGIN SLEEP; END;")
-			return err
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-			defer cancel()
-			err := tt.run(cctx)
-			if err == nil {
-				t.Fatal("a cancelled call succeeded")
-			}
-			t.Logf("cancelled call returned: %v", err)
-			// The session survives a break/reset and serves the next call.
-			if err := sqldb.PingContext(ctx); err != nil {
-				t.Fatalf("ping after cancel: %v", err)
-			}
-			var v any
-			if err := sqldb.QueryRowContext(ctx, `SELECT :1 AS "NUMBER" FROM DUAL`, 7).Scan(&v); err != nil || v != "7" {
-				t.Fatalf("query after cancel: %v %v", v, err)
-			}
-		})
 	}
 }
 
