@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Register implements Registry in memory: the registration lasts until ctx is done, a later
@@ -101,6 +102,17 @@ func (r *noneRegistration) endLocked(err error) {
 }
 
 func (r *noneRegistration) Done() <-chan struct{} { return r.done }
+
+// ValidUntil implements Registration: the in-memory registry lives in the
+// worker's own process, so a registration holds until it ends.
+func (r *noneRegistration) ValidUntil() time.Time {
+	select {
+	case <-r.done:
+		return time.Time{}
+	default:
+		return time.Now().Add(time.Hour)
+	}
+}
 
 func (r *noneRegistration) Err() error {
 	r.n.mu.Lock()

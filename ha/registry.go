@@ -1,6 +1,9 @@
 package ha
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Worker describes a registered worker process.
 type Worker struct {
@@ -21,6 +24,12 @@ type Registration interface {
 	Done() <-chan struct{}
 	// Err says why Done closed; nil before.
 	Err() error
+	// ValidUntil is the instant before which the store cannot have dropped
+	// the registration yet, by the worker's own monotonic clock; the zero
+	// time once Done is closed. Unlike Done, it needs no notification to
+	// arrive: a process resuming after a pause longer than its lease finds
+	// the instant passed and stops writing at once (self-fencing).
+	ValidUntil() time.Time
 }
 
 // Registry is the set of live workers.

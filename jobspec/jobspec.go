@@ -47,7 +47,13 @@ type Options struct {
 	// the job takes a final checkpoint and returns nil.
 	StopAtSCN func() (uint64, bool)
 	// Checkpointer records checkpoints; nil keeps them in CHECKPOINT_DIR.
-	Checkpointer  pipeline.Checkpointer
+	Checkpointer pipeline.Checkpointer
+	// Attempt names the task attempt in the names of the files it writes;
+	// zero for a standalone job, the only writer of its directories, which
+	// then takes a token of its own start time.
+	Attempt csv.Attempt
+	// Fence, when set, is asked before every write of output (see csv.Config).
+	Fence         func() error
 	FromSavepoint string
 	Logger        *slog.Logger
 	OnCheckpoint  func(checkpoint.Metadata, string)
@@ -145,6 +151,10 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	}
 	kc := csv.DefaultConfig()
 	kc.Dir, kc.Task, kc.RollSize, kc.RollAge, kc.Logger = cfg.OutputPath, task, cfg.RollSize, cfg.RollAge, log
+	kc.Attempt, kc.Fence = opts.Attempt, opts.Fence
+	if opts.Attempt == (csv.Attempt{}) {
+		kc.Attempt, kc.Exclusive = csv.Attempt{N: time.Now().UnixMilli()}, true
+	}
 	sink, err := csv.New(kc)
 	if err != nil {
 		j.Close()

@@ -8,4 +8,7 @@ var (
 	ErrNoLeader = errors.New("worker: no leader of the task's epoch")
 	// ErrNoSlot refuses an assignment when every slot is busy.
 	ErrNoSlot = errors.New("worker: no free slot")
+	// ErrFenced stops a task's writes once the worker's registration lease may
+	// have run out: the leader may already have moved the task.
+	ErrFenced = errors.New("worker: fenced")
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/pipeline"
+	"github.com/redoflow/redoflow/sink/csv"
 )
 
 // ConfigTasks builds the job its configuration defines (package jobspec: Oracle through
@@ -31,7 +32,8 @@ type ConfigTasks struct {
 func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.Checkpointer) (Task, func() error, error) {
 	cfg := c.Config
 	cfg.JobID = spec.Job
-	opts := jobspec.Options{Task: spec.Task, Checkpointer: cp, Logger: c.Logger}
+	opts := jobspec.Options{Task: spec.Task, Checkpointer: cp, Logger: c.Logger,
+		Attempt: csv.Attempt{Epoch: spec.Epoch, N: spec.Attempt}, Fence: spec.Fence}
 	if c.UntilTruth != "" {
 		dir := c.UntilTruth
 		opts.StopAtSCN = func() (uint64, bool) {

@@ -28,9 +28,16 @@ type LeaderWatcher interface {
 	Observe(ctx context.Context) <-chan ha.LeaderInfo
 }
 
-// TaskSpec is the task a leader assigns.
+// TaskSpec is the task attempt a leader assigns.
 type TaskSpec struct {
 	Job, Task string
+	// Epoch and Attempt name the attempt: its files carry them, so that no
+	// two attempts write one file.
+	Epoch, Attempt int64
+	// Fence fails (ErrFenced) once the worker's registration lease may have
+	// run out, before the leader can have moved the task elsewhere: the task
+	// asks it before every write of output and stops when it fails.
+	Fence func() error
 }
 
 // Task is a built task; *pipeline.Job is one.
@@ -134,7 +141,8 @@ type Worker struct {
 	// closed, and replaced, at each observation.
 	leaderEpoch int64
 	observed    chan struct{}
-	epoch       int64 // newest epoch seen
+	epoch       int64           // newest epoch seen
+	reg         ha.Registration // the current registration; nil while unregistered
 	tasks       map[string]*task
 	closed      bool
 	wg          sync.WaitGroup // task goroutines
@@ -269,11 +277,17 @@ func (w *Worker) register(ctx context.Context) error {
 			}
 			continue
 		}
+		w.mu.Lock()
+		w.reg = reg
+		w.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-reg.Done():
 		}
+		w.mu.Lock()
+		w.reg = nil
+		w.mu.Unlock()
 		w.log.Warn("registration lost: stopping every task, the leader may move them", "reason", reg.Err())
 		w.stopTasks(func(*task) bool { return true })
 	}
@@ -445,7 +459,15 @@ func (w *Worker) start(ref wire.TaskRef) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	log := w.log.With("job", ref.Job, "task", ref.Task, "epoch", ref.Epoch, "attempt", ref.Attempt)
 	cp := &leaderCheckpointer{w: w, ref: ref}
-	job, closeFn, err := w.cfg.Tasks.BuildTask(ctx, TaskSpec{Job: ref.Job, Task: ref.Task}, cp)
+	w.mu.Lock()
+	reg := w.reg
+	w.mu.Unlock()
+	if reg == nil {
+		cancel()
+		return fmt.Errorf("%w: not registered", ErrFenced)
+	}
+	spec := TaskSpec{Job: ref.Job, Task: ref.Task, Epoch: ref.Epoch, Attempt: ref.Attempt, Fence: leaseFence(reg)}
+	job, closeFn, err := w.cfg.Tasks.BuildTask(ctx, spec, cp)
 	if err != nil {
 		cancel()
 		if closeFn != nil {
@@ -500,6 +522,22 @@ func (w *Worker) start(ref wire.TaskRef) error {
 		}
 	}()
 	return nil
+}
+
+// leaseFence fails once reg's lease has run out: the attempt stops writing
+// at the latest then, whether or not the news of a lost registration has
+// reached this process (a paused process learns it late).
+func leaseFence(reg ha.Registration) func() error {
+	return func() error {
+		until := reg.ValidUntil()
+		if now := time.Now(); !now.Before(until) {
+			if until.IsZero() {
+				return fmt.Errorf("%w: the registration ended", ErrFenced)
+			}
+			return fmt.Errorf("%w: the registration lease ran out %s ago", ErrFenced, now.Sub(until).Round(time.Millisecond))
+		}
+		return nil
+	}
 }
 
 // report tells the task's leader that it ended; a leader of another epoch does not care.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -28,9 +29,68 @@ type registration struct {
 	session int64
 	done    chan struct{}
 	err     error // guarded by e.mu
+	// valid is when the lease runs out, in nanoseconds on monoBase's
+	// monotonic clock: the send time of the latest request the server
+	// answered as this session's, plus the lease (2/3 of the session
+	// timeout). The server expires the session no earlier than a full
+	// timeout after it received that request.
+	valid atomic.Int64
 }
 
+// monoBase anchors the leases' monotonic clock.
+var monoBase = time.Now()
+
 func (r *registration) Done() <-chan struct{} { return r.done }
+
+// ValidUntil implements ha.Registration.
+func (r *registration) ValidUntil() time.Time {
+	select {
+	case <-r.done:
+		return time.Time{}
+	default:
+		return monoBase.Add(time.Duration(r.valid.Load()))
+	}
+}
+
+// renewed extends the lease from a request sent at sent that the server
+// answered for this session.
+func (r *registration) renewed(sent time.Time, lease time.Duration) {
+	v := int64(sent.Sub(monoBase) + lease)
+	for {
+		old := r.valid.Load()
+		if v <= old || r.valid.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// renew keeps r's lease fresh: every quarter of the lease it asks the server
+// for the registration's znode and, when the answer shows this session still
+// owns it, extends the lease from the time the question was sent. A reply
+// read late (after a pause) extends it from the old send time: no extension.
+func (e *Elector) renew(ctx context.Context, conn *zk.Conn, r *registration) {
+	for {
+		lease := e.lease()
+		if lease <= 0 {
+			lease = e.cfg.SessionTimeout * 2 / 3
+		}
+		t := time.NewTimer(lease / 4)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-r.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		sent := time.Now()
+		ok, st, err := conn.Exists(r.node)
+		if err == nil && ok && st.EphemeralOwner == r.session && conn.SessionID() == r.session {
+			r.renewed(sent, lease)
+		}
+	}
+}
 
 func (r *registration) Err() error {
 	r.e.mu.Lock()
@@ -65,9 +125,11 @@ func (e *Elector) Register(ctx context.Context, w ha.Worker) (ha.Registration, e
 		if err != nil {
 			return nil, err
 		}
+		sent := time.Now()
 		err = e.createWorker(conn, sid, node, payload)
 		if err == nil {
 			r := &registration{e: e, node: node, session: sid, done: make(chan struct{})}
+			r.renewed(sent, e.lease())
 			e.mu.Lock()
 			if e.closed {
 				e.mu.Unlock()
@@ -77,7 +139,7 @@ func (e *Elector) Register(ctx context.Context, w ha.Worker) (ha.Registration, e
 			e.checkLeasesLocked(time.Now())
 			e.notifyLocked()
 			e.mu.Unlock()
-			if !e.goFunc(func() { e.deregister(ctx, conn, r) }) {
+			if !e.goFunc(func() { e.deregister(ctx, conn, r) }) || !e.goFunc(func() { e.renew(ctx, conn, r) }) {
 				return nil, ha.ErrClosed
 			}
 			e.log.Info("worker registered", "znode", node)

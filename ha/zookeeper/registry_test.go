@@ -79,3 +79,77 @@ func TestRegistryFollowsWorkers(t *testing.T) {
 	}
 	w1.Partition(false)
 }
+
+// TestRegistrationLeaseEndsBeforeTheServerDropsIt is the self-fencing rule a
+// worker relies on: ValidUntil advances while the server answers, and once
+// the worker is cut off it runs out by the worker's own clock (no
+// notification needed) before the server expires the session and another
+// process can see the worker gone and move its task.
+func TestRegistrationLeaseEndsBeforeTheServerDropsIt(t *testing.T) {
+	zk := testzk.Start(t, 1)
+	cluster := uniqueCluster(t)
+	w := startElector(t, zk.Servers(), cluster, 4*time.Second, "w")
+	o := startElector(t, zk.Servers(), cluster, 4*time.Second, "observer")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ws := o.Workers(ctx)
+	r, err := w.Register(ctx, ha.Worker{ID: "w", Address: "127.0.0.1:6121", Slots: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextWorkers(t, ws, "registered", func(w []ha.Worker) bool { return len(w) == 1 })
+
+	// Renewals: the lease moves forward several times.
+	renewals, last := 0, r.ValidUntil()
+	for deadline := time.Now().Add(waitLimit); renewals < 3; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the lease was renewed %d times within %v", renewals, waitLimit)
+		}
+		if v := r.ValidUntil(); v.After(last) {
+			renewals, last = renewals+1, v
+		}
+	}
+
+	w.Partition(true)
+	defer w.Partition(false)
+	var fencedAt time.Time
+	gone := make(chan time.Time, 1)
+	go func() { // no t.Fatal off the test's goroutine: a zero time says "not seen"
+		limit := time.After(waitLimit)
+		for {
+			select {
+			case w, open := <-ws:
+				if !open {
+					gone <- time.Time{}
+					return
+				}
+				if len(w) == 0 {
+					gone <- time.Now()
+					return
+				}
+			case <-limit:
+				gone <- time.Time{}
+				return
+			}
+		}
+	}()
+	for deadline := time.Now().Add(waitLimit); fencedAt.IsZero(); time.Sleep(10 * time.Millisecond) {
+		if now := time.Now(); !now.Before(r.ValidUntil()) {
+			fencedAt = now
+		} else if now.After(deadline) {
+			t.Fatalf("the lease did not run out within %v of the partition", waitLimit)
+		}
+	}
+	select {
+	case at := <-gone:
+		t.Fatalf("the server dropped the worker (seen at %s) before its lease ran out (%s)", at.Format(time.StampMilli), fencedAt.Format(time.StampMilli))
+	default:
+	}
+	if at := <-gone; !at.After(fencedAt) {
+		t.Fatalf("the worker was seen gone at %s, its lease ran out at %s", at, fencedAt)
+	}
+	<-r.Done()
+	if !r.ValidUntil().IsZero() {
+		t.Errorf("ValidUntil after Done = %v, want zero", r.ValidUntil())
+	}
+}

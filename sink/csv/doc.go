@@ -1,7 +1,11 @@
 // Package csv is redoflow's transactional CSV sink: one directory per table,
 // <OUTPUT_PATH>/<SCHEMA>.<TABLE>/, holding committed part files
-// part-<task>-<n>.csv that are never modified again, and at most one
-// hidden in-progress file .part-<task>-<n>.csv.inprogress per table and task.
+// part-<task>-<n>.csv that are never modified again, and hidden in-progress
+// files .part-<task>-<n>.csv.<attempt>.inprogress, one per table and task
+// attempt. <attempt> (e<epoch>a<n>, see Attempt) names the task attempt that
+// writes the file: two attempts never write one file, so an attempt that
+// resumes after a pause, deposed meanwhile, cannot damage its successor's
+// output; its files are never committed and are removed by its successor.
 //
 // Each file starts with a header row, then one row per change:
 //
@@ -21,8 +25,15 @@
 //     that State to their final names and fsyncs the directories.
 //  3. After a crash, Restore with the State of the latest completed
 //     checkpoint commits what that checkpoint had finished (renames are
-//     idempotent), truncates the in-progress file to its recorded length and
-//     deletes whatever this task wrote after the checkpoint.
+//     idempotent), continues the in-progress file from its recorded length
+//     (in a copy of its own when another attempt wrote it) and deletes
+//     whatever this and older attempts wrote after the checkpoint. A newer
+//     attempt's files are never touched.
+//
+// The State records, per table, the attempt that wrote its files (Owner),
+// so a checkpoint names exactly the files it commits. A Fence, when
+// configured, is asked before every file operation: a worker's fails once
+// its lease may have expired, before the leader can have moved the task.
 //
 // A Sink belongs to one task and is not safe for concurrent use.
 package csv

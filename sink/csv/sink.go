@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +26,18 @@ type Config struct {
 	BufferSize int           // write buffer per open file
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Attempt names the writing attempt in every in-progress file's name.
+	Attempt Attempt
+	// Exclusive says no other attempt of the task can be writing (a
+	// standalone job under its directory lock): every other attempt's
+	// uncommitted files are leftovers. Otherwise only older attempts' are;
+	// a newer attempt's files are never touched.
+	Exclusive bool
+	// Fence, when set, is asked before the sink opens, flushes, syncs,
+	// renames or removes a file; an error (ErrFenced) stops the sink there.
+	// A worker's fence fails once its registration lease may have run out,
+	// so that a paused attempt resuming late touches nothing.
+	Fence func() error
 }
 
 // DefaultConfig returns the defaults: files of 128 MiB or 60 s.
@@ -56,7 +69,10 @@ type State struct {
 
 // TableState is one table's files at a checkpoint.
 type TableState struct {
-	Table   string     `json:"table"`             // SCHEMA.TABLE
+	Table string `json:"table"` // SCHEMA.TABLE
+	// Owner is the token of the attempt that wrote Pending and Current
+	// (empty in checkpoints of versions without attempt names).
+	Owner   string     `json:"owner,omitempty"`
 	Next    int        `json:"next"`              // number of the next file to open
 	Pending []int      `json:"pending,omitempty"` // finished files awaiting commit
 	Current *PartState `json:"current,omitempty"` // the in-progress file
@@ -75,6 +91,15 @@ type Sink struct {
 	tables map[string]*tableFiles
 	byPtr  map[*change.Table]*tableFiles // avoids building SCHEMA.TABLE per write
 	row    []byte                        // scratch for one encoded row
+	token  string                        // cfg.Attempt.String()
+	// swept is set once older attempts' uncommitted files have been removed
+	// (at this attempt's first commit).
+	swept bool
+	// sources are the files of other attempts Restore continued from (by
+	// name in their table directory): kept until the job finishes or a later
+	// restore no longer needs them, so that falling back to the checkpoint
+	// restored from, should a newer one be lost, still finds them.
+	sources map[string]bool
 }
 
 type tableFiles struct {
@@ -110,11 +135,39 @@ func New(cfg Config) (*Sink, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sink{cfg: cfg, log: log, tables: map[string]*tableFiles{}, byPtr: map[*change.Table]*tableFiles{}}, nil
+	return &Sink{cfg: cfg, log: log, tables: map[string]*tableFiles{}, byPtr: map[*change.Table]*tableFiles{},
+		token: cfg.Attempt.String()}, nil
 }
 
 func (s *Sink) finalName(n int) string { return "part-" + s.cfg.Task + "-" + strconv.Itoa(n) + ".csv" }
-func (s *Sink) tmpName(n int) string   { return "." + s.finalName(n) + ".inprogress" }
+
+// tmpName is the in-progress name of file n written by the attempt whose
+// token is owner ("" is the name of versions without attempt names).
+func (s *Sink) tmpName(n int, owner string) string {
+	if owner == "" {
+		return "." + s.finalName(n) + ".inprogress"
+	}
+	return "." + s.finalName(n) + "." + owner + ".inprogress"
+}
+
+func (s *Sink) fence() error {
+	if s.cfg.Fence == nil {
+		return nil
+	}
+	return s.cfg.Fence()
+}
+
+// foreign reports whether files of the attempt with token owner may be
+// removed as leftovers by this attempt: its own, and those of older attempts
+// (of any attempt but a newer one unless Exclusive). A legacy name ("") is
+// older than every attempt; an unreadable token is kept.
+func (s *Sink) foreign(owner string) bool {
+	if owner == "" || s.cfg.Exclusive {
+		return true
+	}
+	a, err := ParseAttempt(owner)
+	return err == nil && !s.cfg.Attempt.Before(a)
+}
 
 // Write appends one change to its table's in-progress file.
 func (s *Sink) Write(ev *change.Event) error {
@@ -132,16 +185,22 @@ func (s *Sink) Write(ev *change.Event) error {
 		}
 	}
 	if t.cur == nil {
-		if err := s.open(t, t.next, 0); err != nil {
+		if err := s.create(t, t.next); err != nil {
 			return err
 		}
 		t.next++
 	}
 	s.row = appendRow(s.row[:0], ev)
+	if len(s.row) > t.cur.w.Available() {
+		// These bytes reach the file: only while the attempt owns the task.
+		if err := s.fence(); err != nil {
+			return err
+		}
+	}
 	n, err := t.cur.w.Write(s.row)
 	t.cur.size += int64(n)
 	if err != nil {
-		return fmt.Errorf("csv sink: write %s: %w", filepath.Join(t.dir, s.tmpName(t.cur.n)), err)
+		return fmt.Errorf("csv sink: write %s: %w", t.cur.f.Name(), err)
 	}
 	return nil
 }
@@ -163,9 +222,12 @@ func (s *Sink) tableFor(tbl *change.Table) (*tableFiles, error) {
 		return nil, fmt.Errorf("csv sink: %w", err)
 	}
 	// A fresh table (not in the restored state): this task's committed files
-	// from earlier runs are kept and numbering goes on after them; its
-	// uncommitted leftovers are removed.
-	next, err := s.sweep(t.dir, func(n int, final bool) bool { return !final })
+	// from earlier runs are kept and numbering goes on after them; the
+	// uncommitted leftovers of this and older attempts are removed.
+	if err := s.fence(); err != nil {
+		return nil, err
+	}
+	next, err := s.sweep(t.dir, func(f fileName) bool { return !f.final && s.foreign(f.owner) })
 	if err != nil {
 		return nil, err
 	}
@@ -177,18 +239,18 @@ func (s *Sink) tableFor(tbl *change.Table) (*tableFiles, error) {
 
 // sweep removes this task's files in dir for which drop says so and returns
 // the number after the highest file number it keeps.
-func (s *Sink) sweep(dir string, drop func(n int, final bool) bool) (int, error) {
+func (s *Sink) sweep(dir string, drop func(fileName) bool) (int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return 0, fmt.Errorf("csv sink: %w", err)
 	}
 	next := 0
 	for _, e := range ents {
-		n, final, ok := s.parseName(e.Name())
+		f, ok := s.parseName(e.Name())
 		if !ok {
 			continue
 		}
-		if drop(n, final) {
+		if drop(f) {
 			p := filepath.Join(dir, e.Name())
 			s.log.Info("removing file written after the checkpoint", "file", p)
 			if err := os.Remove(p); err != nil {
@@ -196,66 +258,124 @@ func (s *Sink) sweep(dir string, drop func(n int, final bool) bool) (int, error)
 			}
 			continue
 		}
-		next = max(next, n+1)
+		next = max(next, f.n+1)
 	}
 	return next, nil
 }
 
-// parseName recognizes this task's file names.
-func (s *Sink) parseName(name string) (n int, final, ok bool) {
+// parseName recognizes this task's file names: part-<task>-<n>.csv, and
+// .part-<task>-<n>.csv[.<attempt>].inprogress.
+func (s *Sink) parseName(name string) (fileName, bool) {
 	rest, hidden := strings.CutPrefix(name, ".")
+	var owner string
 	if hidden {
+		var ok bool
 		if rest, ok = strings.CutSuffix(rest, ".inprogress"); !ok {
-			return 0, false, false
+			return fileName{}, false
+		}
+		if i := strings.Index(rest, ".csv."); i >= 0 {
+			rest, owner = rest[:i+len(".csv")], rest[i+len(".csv."):]
+			if _, err := ParseAttempt(owner); err != nil {
+				return fileName{}, false
+			}
 		}
 	}
-	rest, ok = strings.CutPrefix(rest, "part-"+s.cfg.Task+"-")
+	rest, ok := strings.CutPrefix(rest, "part-"+s.cfg.Task+"-")
 	if !ok {
-		return 0, false, false
+		return fileName{}, false
 	}
 	rest, ok = strings.CutSuffix(rest, ".csv")
 	if !ok {
-		return 0, false, false
+		return fileName{}, false
 	}
 	n, err := strconv.Atoi(rest)
 	if err != nil || n < 0 || strconv.Itoa(n) != rest {
-		return 0, false, false
+		return fileName{}, false
 	}
-	return n, !hidden, true
+	return fileName{n: n, final: !hidden, owner: owner, name: name}, true
 }
 
-// open opens file n as the table's in-progress file, truncated to length
-// (0: new, with a header).
-func (s *Sink) open(t *tableFiles, n int, length int64) error {
-	path := filepath.Join(t.dir, s.tmpName(n))
-	flags := os.O_WRONLY | os.O_CREATE
-	if length == 0 {
-		flags |= os.O_TRUNC
+// create opens a new in-progress file n, with a header. The name carries
+// this attempt's token and the file must not exist: no two attempts, and no
+// two sinks of one attempt, ever write one file.
+func (s *Sink) create(t *tableFiles, n int) error {
+	if err := s.fence(); err != nil {
+		return err
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	path := filepath.Join(t.dir, s.tmpName(n, s.token))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("csv sink: %w", err)
 	}
-	if length > 0 {
-		if err := f.Truncate(length); err != nil {
-			f.Close()
-			return fmt.Errorf("csv sink: truncate %s to %d: %w", path, length, err)
-		}
-		if _, err := f.Seek(length, 0); err != nil {
-			f.Close()
-			return fmt.Errorf("csv sink: %w", err)
-		}
-	}
-	p := &part{n: n, f: f, w: bufio.NewWriterSize(f, s.cfg.BufferSize), size: length, synced: length, opened: s.cfg.Now()}
-	if length == 0 {
-		n, _ := p.w.Write(appendHeader(nil, t.table))
-		p.size = int64(n)
-		if err := fsx.SyncDir(t.dir); err != nil {
-			f.Close()
-			return fmt.Errorf("csv sink: %w", err)
-		}
+	p := &part{n: n, f: f, w: bufio.NewWriterSize(f, s.cfg.BufferSize), opened: s.cfg.Now()}
+	k, _ := p.w.Write(appendHeader(nil, t.table))
+	p.size = int64(k)
+	if err := fsx.SyncDir(t.dir); err != nil {
+		f.Close()
+		return fmt.Errorf("csv sink: %w", err)
 	}
 	t.cur = p
+	return nil
+}
+
+// resume continues the checkpoint's in-progress file c, written by the
+// attempt owner, from its recorded length. Another attempt's file is never
+// written again (that attempt may still be running after a pause): its
+// first c.Length bytes are copied into a new file of this attempt, and the
+// original stays until this attempt's first commit.
+func (s *Sink) resume(t *tableFiles, c *PartState, owner string) error {
+	src := filepath.Join(t.dir, s.tmpName(c.N, owner))
+	dst := filepath.Join(t.dir, s.tmpName(c.N, s.token))
+	if owner != s.token {
+		if err := copyPrefix(src, dst, c.Length); err != nil {
+			return err
+		}
+		if err := fsx.SyncDir(t.dir); err != nil {
+			return fmt.Errorf("csv sink: %w", err)
+		}
+	}
+	f, err := os.OpenFile(dst, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	if err := f.Truncate(c.Length); err != nil {
+		f.Close()
+		return fmt.Errorf("csv sink: truncate %s to %d: %w", dst, c.Length, err)
+	}
+	if _, err := f.Seek(c.Length, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	t.cur = &part{n: c.N, f: f, w: bufio.NewWriterSize(f, s.cfg.BufferSize), size: c.Length, synced: c.Length, opened: s.cfg.Now()}
+	return nil
+}
+
+// copyPrefix copies the first n bytes of src into dst, which must not exist,
+// and makes them durable.
+func copyPrefix(src, dst string, n int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	copied, err := out.ReadFrom(io.LimitReader(in, n))
+	if err == nil && copied < n {
+		err = fmt.Errorf("%s holds %d bytes, the checkpoint recorded %d", src, copied, n)
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("csv sink: continue %s: %w", src, err)
+	}
 	return nil
 }
 
@@ -292,6 +412,9 @@ func (s *Sink) sync(p *part) error {
 // to record in the checkpoint. Files past their age are finished first, so
 // that they become visible with this checkpoint.
 func (s *Sink) PreCommit() (State, error) {
+	if err := s.fence(); err != nil {
+		return State{}, err
+	}
 	var st State
 	now := s.cfg.Now()
 	for _, id := range slices.Sorted(mapsKeys(s.tables)) {
@@ -301,7 +424,7 @@ func (s *Sink) PreCommit() (State, error) {
 				return State{}, err
 			}
 		}
-		ts := TableState{Table: id, Next: t.next, Pending: slices.Clone(t.pending)}
+		ts := TableState{Table: id, Owner: s.token, Next: t.next, Pending: slices.Clone(t.pending)}
 		if t.cur != nil {
 			if err := s.sync(t.cur); err != nil {
 				return State{}, err
@@ -314,15 +437,19 @@ func (s *Sink) PreCommit() (State, error) {
 }
 
 // Commit publishes the files st had finished. It is idempotent: a file
-// already renamed is skipped.
+// already renamed is skipped. After this attempt's first commit, the files
+// of older attempts a restore continued from are removed.
 func (s *Sink) Commit(st State) error {
+	if err := s.fence(); err != nil {
+		return err
+	}
 	for _, ts := range st.Tables {
 		if len(ts.Pending) == 0 {
 			continue
 		}
 		dir := filepath.Join(s.cfg.Dir, ts.Table)
 		for _, n := range ts.Pending {
-			if err := s.publish(dir, n); err != nil {
+			if err := s.publish(dir, n, ts.Owner); err != nil {
 				return err
 			}
 		}
@@ -333,11 +460,31 @@ func (s *Sink) Commit(st State) error {
 			t.pending = slices.DeleteFunc(t.pending, func(n int) bool { return slices.Contains(ts.Pending, n) })
 		}
 	}
+	if s.swept {
+		return nil
+	}
+	ents, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	for _, e := range ents {
+		dir := filepath.Join(s.cfg.Dir, e.Name())
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := s.sweep(dir, func(f fileName) bool {
+			return !f.final && f.owner != s.token && s.foreign(f.owner) && !s.sources[filepath.Join(dir, f.name)]
+		}); err != nil {
+			return err
+		}
+	}
+	s.swept = true
 	return nil
 }
 
-func (s *Sink) publish(dir string, n int) error {
-	tmp, final := filepath.Join(dir, s.tmpName(n)), filepath.Join(dir, s.finalName(n))
+// publish renames finished file n of the attempt owner to its final name.
+func (s *Sink) publish(dir string, n int, owner string) error {
+	tmp, final := filepath.Join(dir, s.tmpName(n, owner)), filepath.Join(dir, s.finalName(n))
 	err := os.Rename(tmp, final)
 	if err == nil {
 		return nil
@@ -349,60 +496,25 @@ func (s *Sink) publish(dir string, n int) error {
 }
 
 // Restore brings the output back to st, the state of the latest completed
-// checkpoint, before writing resumes. Files this task wrote after that
-// checkpoint are removed; the in-progress files are truncated to their
-// checkpointed lengths and writing continues in them.
+// checkpoint, before writing resumes. Files written after that checkpoint
+// by this or an older attempt are removed (a newer attempt's never are); an
+// in-progress file continues from its checkpointed length, in a copy of
+// this attempt's own when another attempt wrote it.
 func (s *Sink) Restore(st State) error {
+	if err := s.fence(); err != nil {
+		return err
+	}
 	if err := s.Close(); err != nil {
 		return err
 	}
 	s.tables = map[string]*tableFiles{}
 	s.byPtr = map[*change.Table]*tableFiles{}
+	s.sources = map[string]bool{}
 	known := map[string]bool{}
 	for _, ts := range st.Tables {
 		known[ts.Table] = true
-		dir := filepath.Join(s.cfg.Dir, ts.Table)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("csv sink: %w", err)
-		}
-		for _, n := range ts.Pending {
-			if err := s.publish(dir, n); err != nil {
-				return err
-			}
-		}
-		t := &tableFiles{dir: dir, next: ts.Next}
-		if c := ts.Current; c != nil {
-			// A newer checkpoint may have committed this file already.
-			final := filepath.Join(dir, s.finalName(c.N))
-			if _, err := os.Stat(final); err == nil {
-				if err := os.Rename(final, filepath.Join(dir, s.tmpName(c.N))); err != nil {
-					return fmt.Errorf("csv sink: %w", err)
-				}
-			}
-			tmp := filepath.Join(dir, s.tmpName(c.N))
-			fi, err := os.Stat(tmp)
-			if err != nil || fi.Size() < c.Length {
-				return fmt.Errorf("csv sink: %s must hold the %d bytes the checkpoint recorded: %v", tmp, c.Length, err)
-			}
-		}
-		// Everything this task has from file Next on, or uncommitted and
-		// neither pending nor current, came after the checkpoint.
-		if _, err := s.sweep(dir, func(n int, final bool) bool {
-			if n >= ts.Next {
-				return true
-			}
-			return !final && (ts.Current == nil || n != ts.Current.N)
-		}); err != nil {
+		if err := s.restoreTable(ts); err != nil {
 			return err
-		}
-		if err := fsx.SyncDir(dir); err != nil {
-			return fmt.Errorf("csv sink: %w", err)
-		}
-		s.tables[ts.Table] = t
-		if c := ts.Current; c != nil {
-			if err := s.open(t, c.N, c.Length); err != nil {
-				return err
-			}
 		}
 	}
 	// Tables the checkpoint does not know had nothing committed then.
@@ -414,16 +526,71 @@ func (s *Sink) Restore(st State) error {
 		if !e.IsDir() || known[e.Name()] {
 			continue
 		}
-		if _, err := s.sweep(filepath.Join(s.cfg.Dir, e.Name()), func(int, bool) bool { return true }); err != nil {
+		if _, err := s.sweep(filepath.Join(s.cfg.Dir, e.Name()), func(f fileName) bool { return f.final || s.foreign(f.owner) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+func (s *Sink) restoreTable(ts TableState) error {
+	dir := filepath.Join(s.cfg.Dir, ts.Table)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	for _, n := range ts.Pending {
+		if err := s.publish(dir, n, ts.Owner); err != nil {
+			return err
+		}
+	}
+	t := &tableFiles{dir: dir, next: ts.Next}
+	c := ts.Current
+	if c != nil {
+		// A newer checkpoint, since lost, may have committed this file.
+		tmp, final := filepath.Join(dir, s.tmpName(c.N, ts.Owner)), filepath.Join(dir, s.finalName(c.N))
+		if _, err := os.Stat(tmp); os.IsNotExist(err) {
+			if err := os.Rename(final, tmp); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("csv sink: %w", err)
+			}
+		}
+		if fi, err := os.Stat(tmp); err != nil || fi.Size() < c.Length {
+			return fmt.Errorf("csv sink: %s must hold the %d bytes the checkpoint recorded: %v", tmp, c.Length, err)
+		}
+	}
+	// Everything from file Next on, and every uncommitted file but the
+	// current one, came after the checkpoint: removed, unless a newer
+	// attempt wrote it.
+	if _, err := s.sweep(dir, func(f fileName) bool {
+		switch {
+		case !f.final && !s.foreign(f.owner):
+			return false
+		case f.n >= ts.Next, f.final && c != nil && f.n == c.N:
+			return true
+		}
+		return !f.final && (c == nil || f.n != c.N || f.owner != ts.Owner)
+	}); err != nil {
+		return err
+	}
+	if c != nil {
+		if err := s.resume(t, c, ts.Owner); err != nil {
+			return err
+		}
+		if ts.Owner != s.token {
+			s.sources[filepath.Join(dir, s.tmpName(c.N, ts.Owner))] = true
+		}
+	}
+	if err := fsx.SyncDir(dir); err != nil {
+		return fmt.Errorf("csv sink: %w", err)
+	}
+	s.tables[ts.Table] = t
+	return nil
+}
+
 // FinishAll finishes every in-progress file, so that the next checkpoint
-// publishes all output (the end of a bounded job).
+// publishes all output (the end of a bounded job); that commit also removes
+// the files earlier attempts left.
 func (s *Sink) FinishAll() error {
+	s.swept, s.sources = false, nil
 	for _, t := range s.tables {
 		if t.cur != nil {
 			if err := s.finish(t); err != nil {

@@ -33,8 +33,13 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 func newSink(t interface{ Fatal(...any) }, dir string, c *clock, rollSize int64) *Sink {
+	return newSinkAt(t, dir, c, rollSize, Attempt{Epoch: 1, N: 1})
+}
+
+// newSinkAt returns a sink of attempt a.
+func newSinkAt(t interface{ Fatal(...any) }, dir string, c *clock, rollSize int64, a Attempt) *Sink {
 	cfg := DefaultConfig()
-	cfg.Dir, cfg.Task, cfg.Now = dir, "0", c.now
+	cfg.Dir, cfg.Task, cfg.Now, cfg.Attempt = dir, "0", c.now, a
 	if rollSize > 0 {
 		cfg.RollSize = rollSize
 	}
@@ -187,24 +192,43 @@ func TestCrashAnywhere(t *testing.T) {
 			pos++
 			return log[pos-1]
 		}
+		attempt := Attempt{Epoch: 1, N: 1}
 		crash := func(flush bool) {
-			for _, tf := range s.tables {
-				if tf.cur != nil {
-					if flush {
-						tf.cur.w.Flush()
+			old := s
+			// A deposed attempt either died, its buffered bytes reaching the
+			// disk or not, or was paused and resumes once its successor has
+			// restored: it then writes on, checkpoints that never complete,
+			// and may act on a late notice of the checkpoint its successor
+			// restored from. None of it may reach the committed output.
+			zombie := rapid.Bool().Draw(rt, "zombie")
+			if !zombie {
+				for _, tf := range old.tables {
+					if tf.cur != nil {
+						if flush {
+							tf.cur.w.Flush()
+						}
+						tf.cur.f.Close()
 					}
-					tf.cur.f.Close()
 				}
 			}
-			// The restarted sink cuts files elsewhere, so a replay does not
-			// simply overwrite what the crashed one left.
-			s = newSink(rt, dir, c, rapid.Int64Range(80, 2000).Draw(rt, "rollSizeAfterCrash"))
+			// The next attempt (sometimes under a new leader) cuts files
+			// elsewhere, so a replay does not simply overwrite what the
+			// crashed one left.
+			if rapid.Bool().Draw(rt, "newEpoch") {
+				attempt = Attempt{Epoch: attempt.Epoch + 1, N: 1}
+			} else {
+				attempt.N++
+			}
+			s = newSinkAt(rt, dir, c, rapid.Int64Range(80, 2000).Draw(rt, "rollSizeAfterCrash"), attempt)
 			if durableState != nil {
 				if err := s.Restore(*durableState); err != nil {
 					rt.Fatalf("restore: %v", err)
 				}
 			}
 			pos = durable
+			if zombie {
+				zombieWrites(rt, old, tables, durableState)
+			}
 		}
 		steps := rapid.IntRange(1, 40).Draw(rt, "steps")
 		for range steps {
@@ -245,7 +269,9 @@ func TestCrashAnywhere(t *testing.T) {
 				rt.Fatal(err)
 			}
 		}
-		c.t = c.t.Add(time.Hour)
+		if err := s.FinishAll(); err != nil {
+			rt.Fatal(err)
+		}
 		st, err := s.PreCommit()
 		if err != nil {
 			rt.Fatal(err)
@@ -270,6 +296,33 @@ func TestCrashAnywhere(t *testing.T) {
 			}
 		}
 	})
+}
+
+// zombieWrites is a deposed attempt resuming: rows "z..." that must never
+// be committed, its own checkpoints (never completed) and a late commit of
+// the state its successor restored from.
+func zombieWrites(rt *rapid.T, z *Sink, tables []*change.Table, restored *State) {
+	for i := range rapid.IntRange(1, 30).Draw(rt, "zombieRows") {
+		tbl := tables[rapid.IntRange(0, 1).Draw(rt, "zombieTable")]
+		row := []change.Value{val("z" + strconv.Itoa(i))}
+		if tbl == transInfo {
+			row = append(row, val(strings.Repeat("z", rapid.IntRange(0, 40).Draw(rt, "zlen"))), null)
+		}
+		if err := z.Write(&change.Event{Op: change.OpCreate, Table: tbl, Row: row}); err != nil {
+			rt.Fatalf("zombie write: %v", err)
+		}
+		if rapid.IntRange(0, 4).Draw(rt, "zombieCheckpoint") == 0 {
+			if _, err := z.PreCommit(); err != nil {
+				rt.Fatalf("zombie checkpoint: %v", err)
+			}
+		}
+	}
+	if restored != nil && rapid.Bool().Draw(rt, "lateCommit") {
+		if err := z.Commit(*restored); err != nil {
+			rt.Fatalf("zombie's late commit: %v", err)
+		}
+	}
+	z.Close()
 }
 
 // readCommitted returns the first column of every row of the committed
