@@ -605,11 +605,14 @@ func (s *Sink) FinishAll() error {
 // their content becomes visible only through a later checkpoint.
 func (s *Sink) Close() error {
 	var errs []error
+	fenced := s.fence() != nil // buffered bytes of a fenced attempt stay unwritten
 	for _, t := range s.tables {
 		if t.cur == nil {
 			continue
 		}
-		if err := t.cur.w.Flush(); err != nil {
+		if fenced {
+			t.cur.w.Reset(nil)
+		} else if err := t.cur.w.Flush(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := t.cur.f.Close(); err != nil {
