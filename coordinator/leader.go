@@ -213,6 +213,20 @@ func (ld *leader) recover(ctx context.Context) error {
 	return nil
 }
 
+// HighestEpoch is the highest leader epoch with a checkpoint directory of job
+// (CHECKPOINT_DIR/<job>/epoch-<N>; 0: none). A leader creates its directory as it takes
+// office, before it commands any worker, so no worker has seen a higher epoch.
+func HighestEpoch(checkpointDir, job string) int64 {
+	var top int64
+	dirs, _ := filepath.Glob(filepath.Join(checkpointDir, job, "epoch-*"))
+	for _, d := range dirs {
+		if e, err := strconv.ParseInt(strings.TrimPrefix(filepath.Base(d), "epoch-"), 10, 64); err == nil {
+			top = max(top, e)
+		}
+	}
+	return top
+}
+
 func (ld *leader) scan() pointer {
 	var best pointer
 	dirs, _ := filepath.Glob(filepath.Join(ld.c.cfg.CheckpointDir, ld.c.cfg.JobID, "epoch-*"))

@@ -50,7 +50,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	var roles []func(context.Context) error
 	switch cfg.HA.Mode {
 	case "zookeeper":
-		el, err := n.ZooKeeper()
+		el, err := n.ZooKeeper(func() int64 { return coordinator.HighestEpoch(cfg.CheckpointDir, cfg.JobID) })
 		if err != nil {
 			return err
 		}

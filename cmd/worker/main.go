@@ -40,7 +40,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := n.Config
-	el, err := n.ZooKeeper()
+	el, err := n.ZooKeeper(nil)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,11 @@ type Config struct {
 	// Logger receives the elector's log and the ZooKeeper client's (at debug level).
 	// nil discards both.
 	Logger *slog.Logger
+	// MinEpoch, when set, returns an epoch that every new leadership must exceed, from
+	// outside ZooKeeper (a coordinator: the highest epoch in its checkpoint storage), so
+	// that epochs keep growing when ZooKeeper loses its data and the epoch znode with it:
+	// workers refuse commands of an epoch older than one they have seen.
+	MinEpoch func() int64
 }
 
 // DefaultConfig returns the defaults: path root /redoflow, cluster "default", a 6 s session

@@ -3,6 +3,7 @@ package zookeeper
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -68,17 +69,31 @@ func (c *readConn) Read(p []byte) (int, error) {
 // zkLogger routes the ZooKeeper client's log to slog at debug level. It also picks the
 // negotiated session timeout out of the client's "authenticated" line, the only place
 // go-zookeeper/zk v1.0.4 exposes it.
+//
+// It also reports each failed session handshake to refused when the server closed the
+// connection without an answer (EOF): what a server does to a client that has seen
+// transactions it does not have (an ensemble that lost its data). A handshake that
+// fails otherwise (an expired session, which the client then replaces) is not reported.
 type zkLogger struct {
 	log        *slog.Logger
 	negotiated func(time.Duration)
+	refused    func()
 }
 
-const authenticatedFormat = "authenticated: id=%d, timeout=%d"
+const (
+	authenticatedFormat = "authenticated: id=%d, timeout=%d"
+	authFailedFormat    = "authentication failed: %s"
+)
 
 func (l zkLogger) Printf(format string, args ...any) {
 	if format == authenticatedFormat && len(args) == 2 {
 		if ms, ok := args[1].(int32); ok {
 			l.negotiated(time.Duration(ms) * time.Millisecond)
+		}
+	}
+	if format == authFailedFormat && len(args) == 1 && l.refused != nil {
+		if err, ok := args[0].(error); ok && errors.Is(err, io.EOF) {
+			l.refused()
 		}
 	}
 	l.log.Debug("zk client: " + fmt.Sprintf(format, args...))

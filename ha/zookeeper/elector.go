@@ -30,8 +30,11 @@ type Elector struct {
 
 	// mu guards the fields below. It is never held across a ZooKeeper call.
 	mu       sync.Mutex
-	conn     *zk.Conn // set by Run
+	conn     *zk.Conn // set by Run; replaced by a fresh client when the session cannot come back
+	gen      int      // generation of conn: events of older clients are ignored
 	state    zk.State
+	lastSess time.Time     // when the client last had a session (or was created)
+	refusals int           // handshakes the servers closed unanswered since then
 	changed  chan struct{} // closed and replaced on every state change: wakes waiters
 	running  bool
 	closed   bool
@@ -83,22 +86,13 @@ func (e *Elector) Run(ctx context.Context) error {
 	e.running = true
 	e.mu.Unlock()
 
-	conn, events, err := zk.Connect(e.cfg.Quorum, e.cfg.SessionTimeout,
-		zk.WithDialer(e.sock.dial),
-		zk.WithLogger(zkLogger{log: e.log, negotiated: e.setNegotiated}),
-		zk.WithEventCallback(e.onEvent),
-	)
-	if err != nil {
+	if err := e.connect(); err != nil {
 		e.mu.Lock()
 		e.closed = true
 		e.notifyLocked()
 		e.mu.Unlock()
-		return fmt.Errorf("ha/zookeeper: connect to %s: %w", strings.Join(e.cfg.Quorum, ","), err)
+		return err
 	}
-	e.mu.Lock()
-	e.conn = conn
-	e.notifyLocked()
-	e.mu.Unlock()
 
 	e.watchLeases(ctx)
 
@@ -115,27 +109,101 @@ func (e *Elector) Run(ctx context.Context) error {
 	for r := range e.regs {
 		e.endRegLocked(r, ha.ErrClosed)
 	}
+	conn := e.conn
 	e.notifyLocked()
 	e.mu.Unlock()
 	conn.Close()
 	e.routines.Wait()
-	for range events {
-	}
 	return ctx.Err()
+}
+
+// connect creates a ZooKeeper client and makes it the elector's; an earlier client is
+// closed. A fresh client has no session and has seen no transaction: it is what gets a
+// session from an ensemble that lost its data, which refuses every client that has seen
+// a transaction it does not have.
+func (e *Elector) connect() error {
+	e.mu.Lock()
+	e.gen++
+	gen := e.gen
+	e.mu.Unlock()
+	conn, events, err := zk.Connect(e.cfg.Quorum, e.cfg.SessionTimeout,
+		zk.WithDialer(e.sock.dial),
+		zk.WithLogger(zkLogger{log: e.log, negotiated: e.setNegotiated, refused: func() { e.refused(gen) }}),
+		zk.WithEventCallback(func(ev zk.Event) { e.onEvent(gen, ev) }),
+	)
+	if err != nil {
+		return fmt.Errorf("ha/zookeeper: connect to %s: %w", strings.Join(e.cfg.Quorum, ","), err)
+	}
+	e.mu.Lock()
+	old := e.conn
+	e.conn, e.state, e.lastSess, e.refusals = conn, zk.StateDisconnected, time.Now(), 0
+	for l := range e.leaders {
+		e.endLocked(l, ErrSessionChanged)
+	}
+	for r := range e.regs {
+		e.endRegLocked(r, ErrSessionChanged)
+	}
+	e.notifyLocked()
+	e.routines.Add(1) // the client closes events once its goroutines have ended
+	go func() {
+		defer e.routines.Done()
+		for range events {
+		}
+	}()
+	e.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+// refused counts a handshake of client gen that a server closed unanswered.
+func (e *Elector) refused(gen int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if gen == e.gen {
+		e.refusals++
+	}
+}
+
+// stuckLocked reports whether the client is refused for good: no session for longer than
+// one could outlive (twice the session timeout), so whatever session it had is gone on the
+// servers, and servers keep closing its handshakes unanswered (at least 3 times), as an
+// ensemble that lost its data does with every client that has seen its old transactions.
+// A server that is merely down or unreachable is not a reason: retrying reaches it.
+func (e *Elector) stuckLocked(now time.Time) bool {
+	if e.state == zk.StateHasSession {
+		e.lastSess, e.refusals = now, 0
+		return false
+	}
+	return now.Sub(e.lastSess) > 2*e.cfg.SessionTimeout && e.refusals >= 3
 }
 
 // watchLeases applies the lease rule until ctx is done: a leadership ends when the session
 // changed or nothing was read from ZooKeeper for 2/3 of the session timeout.
+//
+// It also replaces a client that has had no session for two session timeouts with a fresh
+// one (see connect).
 func (e *Elector) watchLeases(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		e.mu.Lock()
 		ch := e.changed
-		next := e.checkLeasesLocked(time.Now())
+		now := time.Now()
+		next := e.checkLeasesLocked(now)
+		stuck := e.stuckLocked(now)
 		e.mu.Unlock()
-		if next <= 0 {
-			next = time.Hour
+		if stuck {
+			e.log.Warn("no ZooKeeper session for twice the session timeout and the servers refuse this client: starting a new client (a ZooKeeper that lost its data refuses the old one)",
+				"timeout", e.cfg.SessionTimeout)
+			if err := e.connect(); err != nil {
+				e.log.Warn("ZooKeeper client", "err", err)
+			}
+			continue
+		}
+		if next <= 0 || next > e.cfg.SessionTimeout {
+			next = e.cfg.SessionTimeout // also the pace of the check above
 		}
 		timer.Reset(next)
 		select {
@@ -193,13 +261,13 @@ func (e *Elector) setNegotiated(d time.Duration) {
 
 // onEvent is called by the ZooKeeper client for every event, on its own goroutine; it must
 // not block.
-func (e *Elector) onEvent(ev zk.Event) {
+func (e *Elector) onEvent(gen int, ev zk.Event) {
 	if ev.Type != zk.EventSession {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if ev.State == e.state {
+	if gen != e.gen || ev.State == e.state {
 		return
 	}
 	e.state = ev.State
@@ -213,6 +281,7 @@ func (e *Elector) onEvent(ev zk.Event) {
 			e.endRegLocked(r, ErrSessionExpired)
 		}
 	case zk.StateHasSession:
+		e.lastSess, e.refusals = time.Now(), 0
 		e.log.Info("ZooKeeper session established", "server", ev.Server)
 	case zk.StateDisconnected:
 		e.log.Info("ZooKeeper connection lost", "server", ev.Server)
@@ -475,6 +544,19 @@ func (e *Elector) lead(conn *zk.Conn, node string, session int64, cand ha.Candid
 			}
 			epoch = prev + 1
 			epochOp = &zk.SetDataRequest{Path: e.paths.epoch, Data: []byte(strconv.FormatInt(epoch, 10)), Version: st.Version}
+		}
+		if e.cfg.MinEpoch != nil {
+			if floor := e.cfg.MinEpoch(); epoch <= floor {
+				e.log.Warn("the epoch in ZooKeeper is behind the checkpoint storage (ZooKeeper lost its data?): continuing above it",
+					"zookeeper", epoch-1, "storage", floor)
+				epoch = floor + 1
+				switch op := epochOp.(type) {
+				case *zk.CreateRequest:
+					op.Data = []byte(strconv.FormatInt(epoch, 10))
+				case *zk.SetDataRequest:
+					op.Data = []byte(strconv.FormatInt(epoch, 10))
+				}
+			}
 		}
 		name := node[strings.LastIndex(node, "/")+1:]
 		info := published{LeaderInfo: ha.LeaderInfo{Candidate: cand, Epoch: epoch}, Latch: name}

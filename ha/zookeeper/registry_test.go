@@ -153,3 +153,48 @@ func TestRegistrationLeaseEndsBeforeTheServerDropsIt(t *testing.T) {
 		t.Errorf("ValidUntil after Done = %v, want zero", r.ValidUntil())
 	}
 }
+
+// TestZooKeeperWipedComesBack: ZooKeeper restarts with its data gone. The
+// server refuses the old session (its ids and zxids are unknown there); the
+// elector must get a new session on its own, after which a worker registers
+// and a candidate leads again, with a higher epoch than any before is not
+// required (the epoch znode is gone too) but observers see the new leader.
+func TestZooKeeperWipedComesBack(t *testing.T) {
+	zk := testzk.Start(t, 1)
+	cluster := uniqueCluster(t)
+	e := startElector(t, zk.Servers(), cluster, 2*time.Second, "e")
+	o := startElector(t, zk.Servers(), cluster, 2*time.Second, "observer")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := campaign(t, e, ha.Candidate{ID: "c1", Address: "127.0.0.1:8081"})
+	if err := l.FencedSet(ctx, "checkpoints/latest", []byte("p1")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Register(ctx, ha.Worker{ID: "w", Address: "127.0.0.1:6121", Slots: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := o.Workers(ctx)
+	nextWorkers(t, ws, "registered", func(w []ha.Worker) bool { return len(w) == 1 })
+
+	zk.Wipe(0)
+	waitDone(t, l, "the leadership after the wipe")
+	select {
+	case <-r.Done():
+	case <-time.After(waitLimit):
+		t.Fatal("the registration outlived the wiped ZooKeeper")
+	}
+	rctx, rcancel := context.WithTimeout(ctx, waitLimit)
+	defer rcancel()
+	if _, err := e.Register(rctx, ha.Worker{ID: "w", Address: "127.0.0.1:6121", Slots: 1}); err != nil {
+		t.Fatalf("registering again after the wipe: %v", err)
+	}
+	nextWorkers(t, ws, "registered again", func(w []ha.Worker) bool { return len(w) == 1 })
+	l2 := campaign(t, e, ha.Candidate{ID: "c1", Address: "127.0.0.1:8081"})
+	if err := l2.FencedSet(ctx, "checkpoints/latest", []byte("p2")); err != nil {
+		t.Fatalf("FencedSet under the new leadership: %v", err)
+	}
+	if v, err := l2.Get(ctx, "checkpoints/latest"); err != nil || string(v) != "p2" {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+}

@@ -123,10 +123,11 @@ func (n *Node) Listen(port int) string { return net.JoinHostPort(n.Bind, strconv
 
 // ZooKeeper returns the elector of HA_MODE=zookeeper (HA_ZOOKEEPER_*, HA_CLUSTER_ID); a
 // setting it refuses is a cliexit.UsageError. Give it to Run, which runs its session.
-func (n *Node) ZooKeeper() (*zookeeper.Elector, error) {
+// minEpoch (nil: none) is the elector's zookeeper.Config.MinEpoch.
+func (n *Node) ZooKeeper(minEpoch func() int64) (*zookeeper.Elector, error) {
 	zc := zookeeper.DefaultConfig()
 	zc.Quorum, zc.PathRoot, zc.ClusterID = n.Config.HA.Quorum, n.Config.HA.PathRoot, strings.Trim(n.Config.HA.ClusterID, "/")
-	zc.SessionTimeout, zc.Logger = n.Config.HA.SessionTimeout, n.Log
+	zc.SessionTimeout, zc.Logger, zc.MinEpoch = n.Config.HA.SessionTimeout, n.Log, minEpoch
 	el, err := zookeeper.New(zc)
 	if err != nil {
 		return nil, cliexit.UsageError{Err: err}

@@ -215,6 +215,18 @@ func (c *Cluster) Restart(i int) {
 	c.Start(i)
 }
 
+// Wipe stops server i, deletes its data (snapshots and transaction logs; myid stays)
+// and starts it again: a ZooKeeper that comes back empty, as after a lost volume.
+func (c *Cluster) Wipe(i int) {
+	c.t.Helper()
+	c.Stop(i)
+	data := filepath.Join(c.server(i).dir, "data", "version-2")
+	if err := os.RemoveAll(data); err != nil {
+		c.t.Fatalf("testzk: wipe server %d: %v", i, err)
+	}
+	c.Start(i)
+}
+
 func (c *Cluster) launch(s *server) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
