@@ -26,6 +26,12 @@ type ConfigTasks struct {
 	UntilTruth string
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
+	// SharedLocks makes each task attempt hold its job's directory locks
+	// shared while it runs (jobspec.Lock): attempts never exclude each other,
+	// a paused predecessor included, but a standalone job on the cluster's
+	// directories is refused, and refuses them. cmd/worker sets it; with
+	// HA_MODE=NONE the coordinator process holds the locks exclusively.
+	SharedLocks bool
 }
 
 // BuildTask implements TaskBuilder.
@@ -45,11 +51,19 @@ func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.C
 			return scn, err == nil
 		}
 	}
+	release := func() {}
+	if c.SharedLocks {
+		var err error
+		if release, err = jobspec.Lock(cfg, false); err != nil {
+			return nil, nil, err
+		}
+	}
 	j, err := jobspec.Build(cfg, opts)
 	if err != nil {
+		release()
 		return nil, nil, err
 	}
-	return statsTask{j, c.Metrics}, j.Close, nil
+	return statsTask{j, c.Metrics}, func() error { defer release(); return j.Close() }, nil
 }
 
 // progressOf decodes a checkpoint's position as a job jobspec builds writes it,

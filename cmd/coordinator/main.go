@@ -15,6 +15,7 @@ import (
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/cliexit"
 	"github.com/redoflow/redoflow/internal/node"
+	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/worker"
 )
 
@@ -56,6 +57,14 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		cc.Elector, cc.Registry, session = el, el, el
 	default:
+		// The only coordinator runs the job itself: like a standalone job, it
+		// holds the job's directories for its life, so that a second one
+		// started by mistake (a standby with HA_MODE=NONE) is refused.
+		release, err := jobspec.Lock(cfg, true)
+		if err != nil {
+			return err
+		}
+		defer release()
 		none := ha.NewNone()
 		defer none.Close()
 		cc.Elector, cc.Registry = none, none

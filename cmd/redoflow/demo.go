@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/internal/dirlock"
 	"github.com/redoflow/redoflow/jobspec"
 	"github.com/redoflow/redoflow/logminer"
 	"github.com/redoflow/redoflow/oraclesim"
@@ -47,11 +48,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		level = slog.LevelDebug
 	}
 	log := newLogger(stderr, level)
-	for _, d := range []struct{ flag, dir string }{{"--output", *output}, {"--checkpoints", *checkpoints}} {
-		if err := clearDemoDir(d.dir); err != nil {
-			return usageErr(fmt.Errorf("%s %s: %w", d.flag, d.dir, err))
-		}
+	cfg := config.Default()
+	cfg.OutputPath, cfg.CheckpointDir, cfg.JobID = *output, *checkpoints, "demo"
+	release, err := takeDemoDirs(cfg)
+	if err != nil {
+		return err
 	}
+	defer release()
 
 	db, w, changes, err := sf.newDB(ctx)
 	if err != nil {
@@ -85,7 +88,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	host, port, _ := net.SplitHostPort(srv.Addr().String())
 	portN, _ := strconv.Atoi(port)
 
-	cfg := config.Default()
 	cfg.Database = config.Database{Host: host, Port: portN, Username: "FINANCE_USER", Password: "demo", SID: lc.Service, Schema: oraclesim.WorkloadSchema}
 	cfg.Tables = []string{oraclesim.WorkloadSchema + "." + oraclesim.TransInfoTable, oraclesim.WorkloadSchema + "." + oraclesim.TransLogTable}
 	cfg.OutputPath, cfg.CheckpointDir, cfg.SavepointDir = *output, *checkpoints, filepath.Join(filepath.Dir(*checkpoints), "savepoints")
@@ -154,8 +156,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 var errDemoDone = errors.New("demo done")
 
+// takeDemoDirs locks the demo's directories, then clears what an earlier
+// demo left there. The locks come first: a demo still running in these
+// directories keeps them, and this one is refused.
+func takeDemoDirs(cfg config.Config) (release func(), err error) {
+	release, err = jobspec.Lock(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []struct{ flag, dir string }{{"--output", cfg.OutputPath}, {"--checkpoints", cfg.CheckpointDir}} {
+		if err := clearDemoDir(d.dir); err != nil {
+			release()
+			return nil, usageErr(fmt.Errorf("%s %s: %w", d.flag, d.dir, err))
+		}
+	}
+	return release, nil
+}
+
 // clearDemoDir empties dir of what an earlier demo left, refusing to touch
-// a directory holding anything else.
+// a directory holding anything else. The locks this demo holds
+// (dirlock.FileName, in dir and in its checkpoint directory demo/) stay.
 func clearDemoDir(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -167,14 +187,39 @@ func clearDemoDir(dir string) error {
 	for _, e := range ents {
 		n := e.Name()
 		ok := e.IsDir() && (strings.HasPrefix(n, "FINANCE_USER.") || n == "demo") ||
-			!e.IsDir() && (n == "_dead_letter.jsonl" || strings.HasPrefix(n, ".redoflow-probe"))
+			!e.IsDir() && (n == "_dead_letter.jsonl" || n == dirlock.FileName || strings.HasPrefix(n, ".redoflow-probe"))
 		if !ok {
 			return fmt.Errorf("holds %s, which is not demo output: choose another directory", n)
 		}
 	}
 	for _, e := range ents {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			return err
+		path := filepath.Join(dir, e.Name())
+		switch {
+		case e.Name() == dirlock.FileName:
+		case e.Name() == "demo":
+			if err := clearBut(path, dirlock.FileName); err != nil {
+				return err
+			}
+		default:
+			if err := os.RemoveAll(path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// clearBut removes everything in dir but the entry named keep.
+func clearBut(dir, keep string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.Name() != keep {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

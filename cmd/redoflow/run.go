@@ -33,6 +33,13 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		level = slog.LevelDebug
 	}
 	log := newLogger(stderr, level)
+	// Held until the process ends: no other job writes these directories
+	// meanwhile (a second one is refused here, naming this one).
+	release, err := jobspec.Lock(cfg, true)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := jobspec.Options{FromSavepoint: *fromSavepoint, Logger: log}
 	switch {
 	case *untilSCN > 0:

@@ -51,7 +51,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		wc.ID = wc.Address
 	}
 	wc.Leader, wc.Registry, wc.Logger, wc.Metrics = el, el, n.Log, n.Metrics
-	wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: n.Log, Metrics: n.Metrics}
+	wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: n.Log, Metrics: n.Metrics, SharedLocks: true}
 	w, err := worker.New(wc)
 	if err != nil {
 		return cliexit.UsageError{Err: err}
