@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +187,31 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded metadata does not decode: %v", err)
 		}
 	})
+}
+
+// TestStoreLatestNoneReadable: without a readable checkpoint Latest says
+// why: none in the directory, or how many there are, none readable, and
+// why the newest is not.
+func TestStoreLatestNoneReadable(t *testing.T) {
+	s := newStore(t, 3)
+	if _, _, err := s.Latest(); !errors.Is(err, checkpoint.ErrNoCheckpoint) || !strings.Contains(err.Error(), s.Dir()) {
+		t.Fatalf("empty store: %v", err)
+	}
+	for id := int64(1); id <= 2; id++ {
+		if _, err := s.Save(sample(id)); err != nil {
+			t.Fatal(err)
+		}
+		meta := filepath.Join(s.Dir(), "chk-"+strconv.FormatInt(id, 10), "_metadata")
+		b, _ := os.ReadFile(meta)
+		b[len(b)-2] ^= 0x20
+		if err := os.WriteFile(meta, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := s.Latest()
+	var ue *checkpoint.UnreadableError
+	if !errors.As(err, &ue) || !errors.Is(err, checkpoint.ErrNoCheckpoint) || !errors.Is(err, checkpoint.ErrCorrupt) ||
+		len(ue.IDs) != 2 || ue.IDs[1] != 2 || !strings.Contains(err.Error(), "none of the 2 checkpoints") {
+		t.Fatalf("all damaged: %v", err)
+	}
 }

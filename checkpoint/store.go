@@ -76,22 +76,31 @@ func (s *Store) Save(m Metadata) (string, error) {
 }
 
 // Latest returns the newest checkpoint whose metadata checks out. Corrupt
-// or torn ones (a crash during Save) are logged and skipped.
+// or torn ones (a crash during Save) are logged and skipped. Without one it
+// returns an error matching ErrNoCheckpoint: an *UnreadableError when there
+// were checkpoints, none of them readable.
 func (s *Store) Latest() (Metadata, string, error) {
 	ids, err := s.list()
 	if err != nil {
 		return Metadata{}, "", err
 	}
+	var newest error
 	for i := len(ids) - 1; i >= 0; i-- {
 		path := filepath.Join(s.dir, "chk-"+strconv.FormatInt(ids[i], 10))
 		m, err := Load(path)
 		if err != nil {
 			s.log.Warn("skipping unreadable checkpoint", "path", path, "err", err)
+			if newest == nil {
+				newest = err
+			}
 			continue
 		}
 		return m, path, nil
 	}
-	return Metadata{}, "", ErrNoCheckpoint
+	if len(ids) > 0 {
+		return Metadata{}, "", &UnreadableError{Dir: s.dir, IDs: ids, Err: newest}
+	}
+	return Metadata{}, "", fmt.Errorf("%w in %s", ErrNoCheckpoint, s.dir)
 }
 
 // SaveSavepoint writes m as a savepoint under dir/savepoint-<job>-<id>.

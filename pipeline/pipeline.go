@@ -20,7 +20,9 @@
 // On start the task loads the newest complete checkpoint (or the savepoint
 // it was given), calls Sink.Restore with its state and resumes the source
 // from its position. A crash between 2 and 3 is repaired by Restore, which
-// commits what the checkpoint covered.
+// commits what the checkpoint covered. Without a readable checkpoint the
+// start is fresh (Restore with nil), which a sink holding committed output
+// refuses: Run then fails, saying which checkpoints it found.
 package pipeline
 
 import (
@@ -49,7 +51,10 @@ type Source interface {
 // Sink receives the changes of one task with exactly-once guarantees.
 type Sink interface {
 	// Restore is called once before the first Write, with the state of the
-	// checkpoint the job resumes from, or nil on a fresh start.
+	// checkpoint the job resumes from, or nil on a fresh start. A sink that
+	// holds committed output of an earlier run must refuse a fresh start
+	// (an error, which Run returns): no checkpoint says where that run got
+	// to, and starting over would deliver its changes a second time.
 	Restore(ctx context.Context, state []byte) error
 	// Write receives one change. The event is only valid during the call.
 	Write(ctx context.Context, ev *change.Event) error
@@ -194,34 +199,9 @@ func Run(ctx context.Context, cfg Config) error {
 // checkpoint is taken and Run returns nil), the context ends (ctx.Err()),
 // or an error stops it.
 func (j *Job) Run(ctx context.Context) error {
-	var from checkpoint.Metadata
-	var fromPath string
-	var err error
-	switch {
-	case j.cfg.FromSavepoint != "":
-		fromPath = j.cfg.FromSavepoint
-		from, err = checkpoint.Load(fromPath)
-		if err != nil {
-			return fmt.Errorf("pipeline: --from-savepoint %s: %w", fromPath, err)
-		}
-	default:
-		from, fromPath, err = j.store.Latest(ctx)
-		if err != nil && !errors.Is(err, checkpoint.ErrNoCheckpoint) {
-			return err
-		}
-	}
-	t := &task{job: j, nextID: from.ID + 1, pos: change.Position(from.Source), last: j.now()}
-	if fromPath != "" {
-		j.log.Info("restoring", "from", fromPath, "checkpoint", from.ID)
-	} else {
-		j.log.Info("starting fresh: no checkpoint yet")
-	}
-	// Checkpoint ids keep growing past the savepoint's and the store's.
-	if latest, _, err := j.store.Latest(ctx); err == nil && latest.ID >= t.nextID {
-		t.nextID = latest.ID + 1
-	}
-	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
-		return fmt.Errorf("pipeline: restore sink: %w", err)
+	t, err := j.restore(ctx)
+	if err != nil {
+		return err
 	}
 	// A restored position is a boundary: idle checkpoints may start there.
 	t.atBoundary = len(t.pos) > 0
@@ -260,6 +240,57 @@ func (j *Job) Run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return err
+}
+
+// restore finds what the job resumes from (the savepoint it was given, else
+// the newest readable checkpoint), restores the sink to it and returns the
+// task ready to run. Without either the start is fresh, unless the sink
+// refuses one (committed output that no checkpoint covers).
+func (j *Job) restore(ctx context.Context) (*task, error) {
+	var from checkpoint.Metadata
+	var fromPath string
+	var err, none error
+	switch {
+	case j.cfg.FromSavepoint != "":
+		fromPath = j.cfg.FromSavepoint
+		from, err = checkpoint.Load(fromPath)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: --from-savepoint %s: %w", fromPath, err)
+		}
+	default:
+		from, fromPath, err = j.store.Latest(ctx)
+		if err != nil && !errors.Is(err, checkpoint.ErrNoCheckpoint) {
+			return nil, err
+		}
+		none = err
+	}
+	t := &task{job: j, nextID: from.ID + 1, pos: change.Position(from.Source), last: j.now()}
+	// Checkpoint ids keep growing past the savepoint's and the store's, and
+	// past unreadable ones, which a new checkpoint must neither overwrite nor
+	// be pruned before.
+	latest, _, err := j.store.Latest(ctx)
+	var unreadable *checkpoint.UnreadableError
+	switch {
+	case err == nil && latest.ID >= t.nextID:
+		t.nextID = latest.ID + 1
+	case errors.As(err, &unreadable):
+		t.nextID = max(t.nextID, unreadable.IDs[len(unreadable.IDs)-1]+1)
+	}
+	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
+		if none != nil {
+			return nil, fmt.Errorf("pipeline: job %s cannot start fresh: %v: %w", j.cfg.JobID, none, err)
+		}
+		return nil, fmt.Errorf("pipeline: restore sink: %w", err)
+	}
+	switch {
+	case fromPath != "":
+		j.log.Info("restoring", "from", fromPath, "checkpoint", from.ID)
+	case unreadable != nil:
+		j.log.Warn("starting fresh beside unreadable checkpoints: the sink holds no committed output", "reason", none)
+	default:
+		j.log.Info("starting fresh: no checkpoint yet")
+	}
+	return t, nil
 }
 
 // Savepoint asks the running job for a savepoint in dir, taken at once if

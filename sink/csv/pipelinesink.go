@@ -16,9 +16,10 @@ type PipelineSink struct{ S *Sink }
 // Restore implements pipeline.Sink.
 func (c PipelineSink) Restore(_ context.Context, state []byte) error {
 	if len(state) == 0 || string(state) == "null" {
-		// A fresh start: earlier output stays, numbering goes on after it,
-		// and uncommitted leftovers are swept when a table is first written.
-		return nil
+		// A fresh start: refused over committed output, which it would
+		// write again; uncommitted leftovers are swept when a table is
+		// first written.
+		return c.S.StartFresh()
 	}
 	var st State
 	if err := json.Unmarshal(state, &st); err != nil {
