@@ -14,6 +14,7 @@ import (
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/internal/ctxsleep"
+	"github.com/redoflow/redoflow/internal/failpoint"
 	"github.com/redoflow/redoflow/logminer/redo"
 )
 
@@ -245,6 +246,8 @@ func (r *Reader) DeadLetters() int64 {
 // owns its goroutine only (no others are started) and one connection of
 // db; a Reader runs one Run at a time.
 func (r *Reader) Run(ctx context.Context, from change.Position, h change.Handler) error {
+	// Spill files of a reader killed mid-transaction are never read again.
+	removeSpillLeftovers(r.cfg.SpillDir, r.log)
 	st := &runState{r: r, h: h, window: r.cfg.WindowDefault, sleep: r.cfg.PollMin}
 	defer st.releaseAll()
 	if r.dl != nil {
@@ -690,6 +693,7 @@ func (st *runState) spill() error {
 		if first {
 			st.r.log.Info("transaction spills to disk", "xid", big.xid, "changes", len(big.hashes), "dir", st.r.cfg.SpillDir)
 		}
+		failpoint.Hit("after-spill")
 	}
 	return nil
 }

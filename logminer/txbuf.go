@@ -131,7 +131,7 @@ func (t *txn) spill(dir string, tables []*tableInfo) (int, error) {
 		return 0, nil
 	}
 	if t.file == nil {
-		f, err := os.CreateTemp(dir, "redoflow-txn-*.spill")
+		f, err := createSpill(dir)
 		if err != nil {
 			return 0, fmt.Errorf("logminer: spill transaction %s: %w", t.xid, err)
 		}
