@@ -126,6 +126,20 @@ func (p *position) emitted(thread int, scn uint64, xid string) bool {
 	return scn < t.SCN || scn == t.SCN && slices.Contains(t.XIDs, xid)
 }
 
+// emittedOnAny is emitted for a commit whose thread is not known: handed
+// over on any thread.
+func (p *position) emittedOnAny(scn uint64, xid string) bool {
+	if scn <= p.floor {
+		return true
+	}
+	for _, t := range p.threads {
+		if scn < t.SCN || scn == t.SCN && slices.Contains(t.XIDs, xid) {
+			return true
+		}
+	}
+	return false
+}
+
 // markEmitted records a handed-over commit.
 func (p *position) markEmitted(thread int, scn uint64, xid string) {
 	t := p.thread(thread)

@@ -346,29 +346,9 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 	}
 	defer s.close()
 	if !st.started {
-		if err := s.checkPrerequisites(ctx); err != nil {
+		if err := st.begin(ctx, s, fresh); err != nil {
 			return err
 		}
-		tables, err := s.loadTables(ctx)
-		if err != nil {
-			return err
-		}
-		st.tables = tables
-		st.byName = map[tableName]*tableInfo{}
-		for _, t := range tables {
-			st.byName[tableName{t.table.Schema, t.table.Name}] = t
-		}
-		if fresh {
-			scn := r.cfg.StartSCN
-			if scn == 0 {
-				if scn, err = s.currentSCN(ctx); err != nil {
-					return err
-				}
-			}
-			st.emitted = position{restart: scn, floor: scn}
-		}
-		st.started = true
-		r.log.Info("LogMiner reader starting", "restart_scn", st.emitted.restart, "tables", len(tables))
 	}
 	// Start over from what was handed over: buffers of a broken session
 	// may hold part of a window.
@@ -438,6 +418,43 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 			return err
 		}
 	}
+}
+
+// begin runs once per Run, in its first session: it checks the
+// prerequisites, loads the tables and sets the start position of a fresh
+// start; then, before any commit is read, it cuts the dead-letter lines of
+// transactions that position does not count: they come again.
+func (st *runState) begin(ctx context.Context, s *session, fresh bool) error {
+	r := st.r
+	if err := s.checkPrerequisites(ctx); err != nil {
+		return err
+	}
+	tables, err := s.loadTables(ctx)
+	if err != nil {
+		return err
+	}
+	st.tables = tables
+	st.byName = map[tableName]*tableInfo{}
+	for _, t := range tables {
+		st.byName[tableName{t.table.Schema, t.table.Name}] = t
+	}
+	if fresh {
+		scn := r.cfg.StartSCN
+		if scn == 0 {
+			if scn, err = s.currentSCN(ctx); err != nil {
+				return err
+			}
+		}
+		st.emitted = position{restart: scn, floor: scn}
+	}
+	if r.dl != nil {
+		if err := r.dl.restore(&st.emitted, r.log); err != nil {
+			return err
+		}
+	}
+	st.started = true
+	r.log.Info("LogMiner reader starting", "restart_scn", st.emitted.restart, "tables", len(tables))
+	return nil
 }
 
 // restartSCN is the SCN to resume mining from: the start of the oldest open
@@ -752,7 +769,7 @@ func (st *runState) deadLetter(e *entry, rr *rawRow, xid string) error {
 	}
 	st.r.log.Warn("row written to the dead-letter file", "table", e.table.table.ID(), "scn", e.scn, "xid", xid, "rs_id", e.dead.rsID, "err", e.dead.err)
 	return st.r.dl.write(deadLetterRecord{Time: time.Now().UTC(), Table: e.table.table.ID(), SCN: e.scn, CommitSCN: rr.scn,
-		XID: xid, RSID: e.dead.rsID, SQLRedo: e.dead.sqlRedo, Error: e.dead.err})
+		XID: xid, Thread: rr.thread, RSID: e.dead.rsID, SQLRedo: e.dead.sqlRedo, Error: e.dead.err})
 }
 
 // boundary hands over the working position when it moved.
