@@ -247,33 +247,31 @@ func (j *Job) Run(ctx context.Context) error {
 // task ready to run. Without either the start is fresh, unless the sink
 // refuses one (committed output that no checkpoint covers).
 func (j *Job) restore(ctx context.Context) (*task, error) {
+	latest, latestPath, latestErr := j.store.Latest(ctx)
 	var from checkpoint.Metadata
 	var fromPath string
-	var err, none error
-	switch {
-	case j.cfg.FromSavepoint != "":
+	var none error // no readable checkpoint, and why
+	if j.cfg.FromSavepoint != "" {
 		fromPath = j.cfg.FromSavepoint
-		from, err = checkpoint.Load(fromPath)
-		if err != nil {
+		var err error
+		if from, err = checkpoint.Load(fromPath); err != nil {
 			return nil, fmt.Errorf("pipeline: --from-savepoint %s: %w", fromPath, err)
 		}
-	default:
-		from, fromPath, err = j.store.Latest(ctx)
-		if err != nil && !errors.Is(err, checkpoint.ErrNoCheckpoint) {
-			return nil, err
+	} else {
+		if latestErr != nil && !errors.Is(latestErr, checkpoint.ErrNoCheckpoint) {
+			return nil, latestErr
 		}
-		none = err
+		from, fromPath, none = latest, latestPath, latestErr
 	}
 	t := &task{job: j, nextID: from.ID + 1, pos: change.Position(from.Source), last: j.now()}
 	// Checkpoint ids keep growing past the savepoint's and the store's, and
 	// past unreadable ones, which a new checkpoint must neither overwrite nor
 	// be pruned before.
-	latest, _, err := j.store.Latest(ctx)
 	var unreadable *checkpoint.UnreadableError
 	switch {
-	case err == nil && latest.ID >= t.nextID:
+	case latestErr == nil && latest.ID >= t.nextID:
 		t.nextID = latest.ID + 1
-	case errors.As(err, &unreadable):
+	case errors.As(latestErr, &unreadable):
 		t.nextID = max(t.nextID, unreadable.IDs[len(unreadable.IDs)-1]+1)
 	}
 	if err := j.cfg.Sink.Restore(ctx, from.Sinks[j.cfg.Task]); err != nil {
