@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoflow/redoflow/internal/dirlock"
 )
 
 // TestRunBadConfiguration: a bad setting exits 2 with a message naming the
@@ -41,5 +44,50 @@ func TestRunBadConfiguration(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d naming %s", code, errs.String(), exitUsage, tt.want)
 			}
 		})
+	}
+}
+
+// TestRefusedWhileAnotherJobHoldsTheDirectories: run and demo take their
+// directories' locks before anything else; held by another job, they exit 1
+// naming the directory and the holder, and leave the directories alone.
+func TestRefusedWhileAnotherJobHoldsTheDirectories(t *testing.T) {
+	dir := t.TempDir()
+	out, chk := filepath.Join(dir, "out"), filepath.Join(dir, "chk")
+	t.Setenv("DATABASE_TABLES", "TRANS_INFO")
+	t.Setenv("OUTPUT_PATH", out)
+	t.Setenv("CHECKPOINT_DIR", chk)
+	t.Setenv("SAVEPOINT_DIR", filepath.Join(dir, "sp"))
+	t.Setenv("REDOFLOW_JOB_ID", "demo")
+	if err := os.MkdirAll(filepath.Join(out, "FINANCE_USER.TRANS_INFO"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(out, "FINANCE_USER.TRANS_INFO", "part-0-0.csv")
+	if err := os.WriteFile(kept, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, what := range []string{"OUTPUT_PATH", "CHECKPOINT_DIR"} {
+		held := out
+		if what == "CHECKPOINT_DIR" {
+			held = filepath.Join(chk, "demo")
+			if err := os.MkdirAll(held, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l, err := dirlock.Exclusive(held, what, "other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"run"}, {"demo", "--output", out, "--checkpoints", chk}} {
+			var stdout, stderr bytes.Buffer
+			code := realMain(context.Background(), args, &stdout, &stderr)
+			want := fmt.Sprintf("%s=%q is in use by another redoflow job (held by pid %d on host ", what, held, os.Getpid())
+			if code != exitFailure || !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "job other") {
+				t.Errorf("%s while %s is held: exit %d, stderr %q; want %d and %q", args[0], what, code, stderr.String(), exitFailure, want)
+			}
+			if _, err := os.Stat(kept); err != nil {
+				t.Fatalf("%s while %s is held removed the output: %v", args[0], what, err)
+			}
+		}
+		l.Release()
 	}
 }
