@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -86,5 +87,26 @@ func TestNoneModeDirectories(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.restart(p)
+	c.finish(p)
+}
+
+// TestStandaloneJobRefusedBesideCluster: while a ZooKeeper cluster's worker runs the
+// job's task, its attempt holds the job's directories shared: a standalone redoflow run on
+// them is refused (exit 1), saying a cluster's workers hold them, and writes nothing; the
+// cluster's output verifies clean.
+func TestStandaloneJobRefusedBesideCluster(t *testing.T) {
+	c := newCluster(t, 1, 6000, 1000)
+	defer c.dumpLogs()
+	p := c.startCoordinator(0)
+	c.startWorker(0)
+	c.waitJob(p, "RUNNING")
+	c.waitRows(0, "first rows")
+
+	cmd := exec.Command(filepath.Join(binDir, "redoflow"), "run", "--until-truth", c.truth)
+	cmd.Env = append(os.Environ(), c.env...)
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "in use by another redoflow job (shared by the task attempts of a cluster's workers)") {
+		t.Fatalf("standalone run beside the cluster: exit %d (%v), output %q; want exit 1, refused", code, err, out)
+	}
 	c.finish(p)
 }
