@@ -122,9 +122,12 @@ func (e *Elector) Run(ctx context.Context) error {
 // session from an ensemble that lost its data, which refuses every client that has seen
 // a transaction it does not have.
 func (e *Elector) connect() error {
+	// The new client's events may arrive before Connect returns: the state is reset
+	// here, under the new generation, never after.
 	e.mu.Lock()
 	e.gen++
 	gen := e.gen
+	e.state, e.lastSess, e.refusals = zk.StateDisconnected, time.Now(), 0
 	e.mu.Unlock()
 	conn, events, err := zk.Connect(e.cfg.Quorum, e.cfg.SessionTimeout,
 		zk.WithDialer(e.sock.dial),
@@ -136,7 +139,7 @@ func (e *Elector) connect() error {
 	}
 	e.mu.Lock()
 	old := e.conn
-	e.conn, e.state, e.lastSess, e.refusals = conn, zk.StateDisconnected, time.Now(), 0
+	e.conn = conn
 	for l := range e.leaders {
 		e.endLocked(l, ErrSessionChanged)
 	}
@@ -155,6 +158,14 @@ func (e *Elector) connect() error {
 		old.Close()
 	}
 	return nil
+}
+
+// current reports whether conn is still the elector's client: a loop that holds a client
+// replaced by connect must start over with the new one.
+func (e *Elector) current(conn *zk.Conn) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.conn == conn
 }
 
 // refused counts a handshake of client gen that a server closed unanswered.
@@ -415,6 +426,9 @@ func (e *Elector) Campaign(ctx context.Context, cand ha.Candidate) (ha.Leadershi
 // latchOwner returns the session that owns node, errRecampaign if it is gone.
 func (e *Elector) latchOwner(ctx context.Context, conn *zk.Conn, node string) (int64, error) {
 	for {
+		if !e.current(conn) {
+			return 0, fmt.Errorf("%w: the ZooKeeper client was replaced", errRecampaign)
+		}
 		ok, st, err := conn.Exists(node)
 		if err == nil {
 			if !ok {
@@ -468,7 +482,7 @@ func (e *Elector) waitLead(ctx context.Context, conn *zk.Conn, node string, sess
 	name := node[strings.LastIndex(node, "/")+1:]
 	mySeq, _ := seq(name)
 	for {
-		if conn.SessionID() != session {
+		if conn.SessionID() != session || !e.current(conn) {
 			return nil, fmt.Errorf("%w: session changed", errRecampaign)
 		}
 		children, _, err := conn.Children(e.paths.latchDir)

@@ -176,6 +176,9 @@ func TestZooKeeperWipedComesBack(t *testing.T) {
 	}
 	ws := o.Workers(ctx)
 	nextWorkers(t, ws, "registered", func(w []ha.Worker) bool { return len(w) == 1 })
+	// A standby waits behind e's latch: after the wipe it must campaign again on its
+	// new client, not wait on the old one forever.
+	standby, _ := campaignAsync(t, o, ha.Candidate{ID: "c2", Address: "127.0.0.1:8082"})
 
 	zk.Wipe(0)
 	waitDone(t, l, "the leadership after the wipe")
@@ -189,8 +192,10 @@ func TestZooKeeperWipedComesBack(t *testing.T) {
 	if _, err := e.Register(rctx, ha.Worker{ID: "w", Address: "127.0.0.1:6121", Slots: 1}); err != nil {
 		t.Fatalf("registering again after the wipe: %v", err)
 	}
-	nextWorkers(t, ws, "registered again", func(w []ha.Worker) bool { return len(w) == 1 })
-	l2 := campaign(t, e, ha.Candidate{ID: "c1", Address: "127.0.0.1:8081"})
+	// A fresh watch reads the ensemble as it is now (the first one may never have seen
+	// the worker gone, and sends only changes).
+	nextWorkers(t, o.Workers(ctx), "registered again", func(w []ha.Worker) bool { return len(w) == 1 })
+	l2 := mustLead(t, standby, "the standby after the wipe")
 	if err := l2.FencedSet(ctx, "checkpoints/latest", []byte("p2")); err != nil {
 		t.Fatalf("FencedSet under the new leadership: %v", err)
 	}
