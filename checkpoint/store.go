@@ -174,25 +174,7 @@ func writeMetadata(dir string, m Metadata) error {
 	if err := mkdirSync(dir); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	tmp := filepath.Join(dir, "_metadata.tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, "_metadata"))
-	}
-	if err == nil {
-		err = fsx.SyncDir(dir)
-	}
-	if err != nil {
+	if err := fsx.WriteFile(filepath.Join(dir, "_metadata"), b); err != nil {
 		return fmt.Errorf("checkpoint: write %s: %w", dir, err)
 	}
 	return nil

@@ -99,7 +99,7 @@ type savepointOp struct {
 
 func newLeader(c *Coordinator, l ha.Leadership) (*leader, error) {
 	scfg := checkpoint.DefaultConfig()
-	scfg.Dir = filepath.Join(c.cfg.CheckpointDir, c.cfg.JobID, "epoch-"+strconv.FormatInt(l.Epoch(), 10))
+	scfg.Dir = epochDir(c.cfg.CheckpointDir, c.cfg.JobID, l.Epoch())
 	scfg.JobID, scfg.Retain, scfg.Logger = c.cfg.JobID, c.cfg.Retain, c.log
 	store, err := checkpoint.NewStore(scfg)
 	if err != nil {
@@ -209,6 +209,9 @@ func (ld *leader) recover(ctx context.Context) error {
 	if ld.latest.Path != "" {
 		ld.stats.restored = &rest.RestoredInfo{ID: ld.latest.ID, RestoreTimestamp: time.Now().UnixMilli(), ExternalPath: ld.latest.Path}
 	}
+	if err := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, job, ld.epoch), ld.latest); err != nil {
+		return fmt.Errorf("coordinator: checkpoint storage: %w", err)
+	}
 	ld.log.Info("leader recovered the job", "job", job, "state", ld.state, "checkpoint", ld.latest.Path)
 	return nil
 }
@@ -235,14 +238,8 @@ func (ld *leader) scan() pointer {
 		if err != nil {
 			continue
 		}
-		cfg := checkpoint.DefaultConfig()
-		cfg.Dir, cfg.JobID, cfg.Retain = d, ld.c.cfg.JobID, ld.c.cfg.Retain
-		st, err := checkpoint.NewStore(cfg)
-		if err != nil {
-			continue
-		}
-		if m, path, err := st.Latest(); err == nil && m.ID > best.ID {
-			best = pointer{Path: path, ID: m.ID, Epoch: e}
+		if p := ld.latestIn(d, e); p.ID > best.ID {
+			best = p
 		}
 	}
 	return best
@@ -473,6 +470,12 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		p, _ := json.Marshal(pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch})
 		err = ld.l.FencedSet(r.Context(), pointerKey(ld.c.cfg.JobID), p)
+	}
+	if err == nil {
+		dp := pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
+		if werr := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, ld.c.cfg.JobID, ld.epoch), dp); werr != nil {
+			ld.log.Warn("the checkpoint pointer is in ZooKeeper but not in the checkpoint storage", "id", req.Metadata.ID, "err", werr)
+		}
 	}
 	now := time.Now()
 	ld.mu.Lock()
