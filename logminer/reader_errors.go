@@ -1,16 +1,9 @@
 package logminer
 
 import (
-	"context"
-	"database/sql/driver"
 	"errors"
-	"io"
-	"net"
-	"strconv"
-	"strings"
-	"syscall"
 
-	"github.com/sijms/go-ora/v2/network"
+	"github.com/redoflow/redoflow/internal/oraerr"
 )
 
 // Errors of the Reader. Fatal ones match ErrFatal as well (errors.Is): the
@@ -85,65 +78,11 @@ type handlerError struct{ err error }
 func (e *handlerError) Error() string { return e.err.Error() }
 func (e *handlerError) Unwrap() error { return e.err }
 
-// oraCode returns the ORA error number in err's chain, or 0. It knows
-// go-ora's error type, any error with an OraCode method (the simulator's),
-// and, as a last resort, "ORA-NNNNN" in the message.
-func oraCode(err error) int {
-	var oe *network.OracleError
-	if errors.As(err, &oe) {
-		return oe.ErrCode
-	}
-	var coder interface{ OraCode() int }
-	if errors.As(err, &coder) {
-		return coder.OraCode()
-	}
-	msg := err.Error()
-	if i := strings.Index(msg, "ORA-"); i >= 0 && len(msg) >= i+9 {
-		if n, err := strconv.Atoi(msg[i+4 : i+9]); err == nil {
-			return n
-		}
-	}
-	return 0
-}
-
-// retryableORA are the codes of a lost or unusable connection: reconnect
-// and go on.
-var retryableORA = map[int]bool{
-	1012:  true, // not logged on
-	1033:  true, // initialization or shutdown in progress
-	1034:  true, // ORACLE not available
-	1089:  true, // immediate shutdown in progress
-	1092:  true, // ORACLE instance terminated
-	3113:  true, // end-of-file on communication channel
-	3114:  true, // not connected to ORACLE
-	3135:  true, // connection lost contact
-	12153: true, 12170: true, 12514: true, 12528: true, 12537: true, 12541: true, 12547: true, 12560: true,
-	25408: true, // can not safely replay call
-}
+// oraCode returns the ORA error number in err's chain, or 0 (internal/oraerr.Code).
+func oraCode(err error) int { return oraerr.Code(err) }
 
 // isRetryable reports whether err is a connection-level failure that a new
-// session can cure. Errors the database raises for what we asked (a missing
-// table, a bad option) are not.
-func isRetryable(err error) bool {
-	switch {
-	case err == nil, IsFatal(err):
-		return false
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return false
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, net.ErrClosed):
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	if code := oraCode(err); code != 0 {
-		return retryableORA[code]
-	}
-	// Not an answer of the database: a transport or driver failure
-	// ("sql: connection is already closed" and the like). A new session
-	// is the cure, within ReaderConfig.RetryMax.
-	return true
-}
+// session can cure (internal/oraerr.Retryable) and not marked fatal. Errors
+// the database raises for what we asked (a missing table, a bad option) are
+// not.
+func isRetryable(err error) bool { return !IsFatal(err) && oraerr.Retryable(err) }
