@@ -33,6 +33,7 @@ const (
 	oraUnsupported       = 3115  // unsupported network datatype or representation
 	oraInconsistentTypes = 932   // a value does not fit its described column type
 	oraUnknownService    = 12514 // listener does not know the requested service
+	oraUnknownSID        = 12505 // listener does not know the SID in the connect descriptor
 )
 
 // OraCoder is implemented by backend errors that carry an Oracle error code.

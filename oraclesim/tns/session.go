@@ -384,7 +384,13 @@ func (s *session) handshake() error {
 	known := (s.login.Service != "" && strings.EqualFold(s.login.Service, cfg.Service)) ||
 		(s.login.SID != "" && (strings.EqualFold(s.login.SID, cfg.SID) || strings.EqualFold(s.login.SID, cfg.Service)))
 	if !known {
-		_ = s.f.writeRaw(refusePacket(oraUnknownService))
+		// As Oracle's listener: a connect descriptor naming a SID it does not know is
+		// refused with TNS-12505, any other with TNS-12514 (unknown service).
+		code := oraUnknownService
+		if s.login.Service == "" && s.login.SID != "" {
+			code = oraUnknownSID
+		}
+		_ = s.f.writeRaw(refusePacket(code))
 		return fmt.Errorf("unknown service %q / SID %q requested", s.login.Service, s.login.SID)
 	}
 	if version > tnsVersionMax {

@@ -215,6 +215,8 @@ func TestLogon(t *testing.T) {
 		{"wrong password", ts.dsn("scott", "wrong", ""), 1017},
 		{"by SID", fmt.Sprintf("oracle://scott:s3cret@%s/?SID=ORCLCDB", ts.addr), 0},
 		{"unknown service", fmt.Sprintf("oracle://scott:s3cret@%s/NOPE", ts.addr), 12514},
+		{"unknown SID", fmt.Sprintf("oracle://scott:s3cret@%s/?SID=NOPE", ts.addr), 12505},
+		{"wrong password, unknown user", ts.dsn("nobody", "wrong", ""), 1017},
 		{"backend refuses", ts.dsn("LOCKED", "s3cret", ""), 28000},
 	}
 	for _, tt := range tests {
