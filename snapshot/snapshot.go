@@ -15,6 +15,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
+	"github.com/redoflow/redoflow/internal/oraerr"
 )
 
 // Config configures a snapshot.
@@ -24,14 +26,22 @@ type Config struct {
 	Parallelism int      // PARALLELISM_DEFAULT, chunks read at once
 	Retries     int      // attempts per chunk on ORA-01555
 	RetryDelay  time.Duration
-	Logger      *slog.Logger
+	// RetryMax is how many times in a row a read that failed on a lost connection (a
+	// dropped session, a reset, ORA-03113) is tried again on a new one before the
+	// snapshot fails with ErrRetriesExhausted [REDOFLOW_RETRY_MAX]; the pause doubles
+	// from RetryBackoffMin to RetryBackoffMax. Each chunk, and the plan, count their own.
+	RetryMax                         int
+	RetryBackoffMin, RetryBackoffMax time.Duration
+	Logger                           *slog.Logger
 	// OnProgress, when set, is called after each finished chunk.
 	OnProgress func(Progress)
 }
 
-// DefaultConfig returns Flink CDC's defaults: chunks of 8096 rows.
+// DefaultConfig returns Flink CDC's defaults: chunks of 8096 rows; and the stream's
+// retries: 10 in a row, from 500 ms to 30 s apart.
 func DefaultConfig() Config {
-	return Config{ChunkSize: 8096, Parallelism: 4, Retries: 3, RetryDelay: time.Second}
+	return Config{ChunkSize: 8096, Parallelism: 4, Retries: 3, RetryDelay: time.Second,
+		RetryMax: 10, RetryBackoffMin: 500 * time.Millisecond, RetryBackoffMax: 30 * time.Second}
 }
 
 // Validate reports settings that cannot work, naming them.
@@ -45,6 +55,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("snapshot: PARALLELISM_DEFAULT=%d: use at least 1", c.Parallelism)
 	case c.Retries < 1:
 		return fmt.Errorf("snapshot: retries %d: use at least 1", c.Retries)
+	case c.RetryMax < 0:
+		return fmt.Errorf("snapshot: REDOFLOW_RETRY_MAX=%d: use 0 or more", c.RetryMax)
+	case c.RetryBackoffMin <= 0 || c.RetryBackoffMax < c.RetryBackoffMin:
+		return fmt.Errorf("snapshot: retry backoff %v to %v: use positive durations, the first not above the second", c.RetryBackoffMin, c.RetryBackoffMax)
 	}
 	for _, t := range c.Tables {
 		if s, n, ok := strings.Cut(t, "."); !ok || s == "" || n == "" {
@@ -144,13 +158,27 @@ func (r *Reader) Progress() Progress {
 	return p
 }
 
-// Plan takes s0 and splits every table into chunks.
+// Plan takes s0 and splits every table into chunks. A plan cut short by a lost
+// connection is made again from the start, on a new one (Config.RetryMax).
 func (r *Reader) Plan(ctx context.Context) (Position, error) {
+	var pos Position
+	err := r.retry(ctx, "plan", func() error {
+		var err error
+		pos, err = r.plan(ctx)
+		return err
+	})
+	return pos, err
+}
+
+func (r *Reader) plan(ctx context.Context) (Position, error) {
 	// Read the open transactions first: any transaction open at s0 is
 	// either listed or started later, so the minimum bounds them all.
 	var oldest sql.NullInt64
 	if err := r.db.QueryRowContext(ctx, "SELECT MIN(START_SCN) FROM V$TRANSACTION").Scan(&oldest); err != nil {
-		return Position{}, fmt.Errorf("snapshot: read V$TRANSACTION (grant SELECT on V_$TRANSACTION to the capture user): %w", err)
+		if oraerr.MissingGrant(err) {
+			return Position{}, permanent(fmt.Errorf("snapshot: read V$TRANSACTION (grant SELECT on V_$TRANSACTION to the capture user): %w", err))
+		}
+		return Position{}, fmt.Errorf("snapshot: read V$TRANSACTION: %w", err)
 	}
 	var scn uint64
 	if err := r.db.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&scn); err != nil {
@@ -231,7 +259,11 @@ func (r *Reader) Run(ctx context.Context, pos Position, h change.Handler) (Posit
 	r.started = time.Now()
 	r.mu.Unlock()
 	for i, tp := range pos.Tables {
-		t, err := loadTable(ctx, r.db, tp.Table)
+		var t *table
+		err := r.retry(ctx, "columns of "+tp.Table, func() (err error) {
+			t, err = loadTable(ctx, r.db, tp.Table)
+			return err
+		})
 		if err != nil {
 			return pos, err
 		}
@@ -353,14 +385,21 @@ func (r *Reader) write(ctx context.Context, pos *Position, tables []*table, done
 	return ctx.Err()
 }
 
-// readChunk reads one chunk as of the snapshot SCN, retrying ORA-01555.
+// readChunk reads one chunk as of the snapshot SCN. Nothing of a chunk is handed over
+// before all of it is read, so a failed read is tried again whole: ORA-01555 up to
+// Config.Retries times, a lost connection on a new one up to Config.RetryMax times in a
+// row (retry).
 func (r *Reader) readChunk(ctx context.Context, t *table, scn uint64, c chunkRows) ([][]change.Value, error) {
 	chunk := c.chunk
 	where, args := rangeCond(t.chunkKey, c.lo, c.hi, 2)
 	q := fmt.Sprintf("SELECT %s FROM %s AS OF SCN :1%s", t.columnList(), t.quoted, where)
 	args = append([]any{scn}, args...)
+	var rows [][]change.Value
 	for attempt := 1; ; attempt++ {
-		rows, err := r.query(ctx, t, q, args)
+		err := r.retry(ctx, fmt.Sprintf("%s chunk %d", t.name, chunk), func() (err error) {
+			rows, err = r.query(ctx, t, q, args)
+			return err
+		})
 		if err == nil {
 			return rows, nil
 		}
@@ -373,10 +412,44 @@ func (r *Reader) readChunk(ctx context.Context, t *table, scn uint64, c chunkRow
 				t.name, chunk, scn, attempt, r.cfg.ChunkSize, ErrSnapshotTooOld)
 		}
 		r.log.Warn("snapshot too old, retrying the chunk", "table", t.name, "chunk", chunk, "attempt", attempt)
-		select {
-		case <-time.After(r.cfg.RetryDelay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := ctxsleep.For(ctx, r.cfg.RetryDelay); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retry runs f until it returns nil or an error that a new connection cannot cure
+// (oraerr.Retryable; the snapshot's own errors are marked permanent), pausing between
+// tries with a backoff that doubles from RetryBackoffMin to RetryBackoffMax. After
+// RetryMax failed tries in a row it returns ErrRetriesExhausted with the last error.
+// database/sql discards a connection go-ora found broken, so each try gets a new one.
+func (r *Reader) retry(ctx context.Context, what string, f func() error) error {
+	for failures := 0; ; {
+		err := f()
+		var pe *permanentError
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &pe):
+			return pe.err
+		case !oraerr.Retryable(err):
+			return err
+		}
+		failures++
+		if failures > r.cfg.RetryMax {
+			return fmt.Errorf("snapshot: %s: %w: %d attempts in a row failed (REDOFLOW_RETRY_MAX=%d), last: %w",
+				what, ErrRetriesExhausted, failures, r.cfg.RetryMax, err)
+		}
+		backoff := r.cfg.RetryBackoffMin << min(failures-1, 30)
+		if backoff > r.cfg.RetryBackoffMax || backoff <= 0 {
+			backoff = r.cfg.RetryBackoffMax
+		}
+		r.log.Warn("snapshot read failed on the database connection; retrying on a new one",
+			"read", what, "err", err, "attempt", failures, "backoff", backoff)
+		if err := ctxsleep.For(ctx, backoff); err != nil {
+			return err
 		}
 	}
 }
@@ -400,7 +473,7 @@ func (r *Reader) query(ctx context.Context, t *table, q string, args []any) ([][
 		row := make([]change.Value, len(vals))
 		for i, v := range vals {
 			if row[i], err = t.cols[i].canonical(v); err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", t.name, t.cols[i].name, err)
+				return nil, permanent(fmt.Errorf("%s.%s: %w", t.name, t.cols[i].name, err))
 			}
 		}
 		out = append(out, row)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/internal/oraerr"
 	"github.com/redoflow/redoflow/oracletype"
 )
 
@@ -18,6 +19,20 @@ var ErrSnapshotTooOld = errors.New("snapshot too old")
 
 // ErrNoTable is matched when a configured table does not exist.
 var ErrNoTable = errors.New("no such table")
+
+// ErrRetriesExhausted is matched by the error of a read that kept failing on lost
+// connections more than Config.RetryMax times in a row. Not fatal: the job restarts
+// from its last checkpoint, which keeps the chunks done.
+var ErrRetriesExhausted = errors.New("database unavailable, retries exhausted")
+
+// permanentError marks an error of the snapshot's own that no new connection cures (a
+// table that is not there, a type or value it cannot capture): retry returns it at once.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err} }
 
 type column struct {
 	name string
@@ -86,7 +101,7 @@ func loadTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 		}
 		col, err := newColumn(name, c, typ)
 		if err != nil {
-			return nil, err
+			return nil, permanent(err)
 		}
 		t.cols = append(t.cols, col)
 		t.change.Columns = append(t.change.Columns, change.Column{Name: c, Type: typ})
@@ -95,7 +110,7 @@ func loadTable(ctx context.Context, db *sql.DB, name string) (*table, error) {
 		return nil, err
 	}
 	if len(t.cols) == 0 {
-		return nil, fmt.Errorf("snapshot: %w: %s (check DATABASE_SCHEMA and DATABASE_TABLES, and the user's SELECT grant)", ErrNoTable, name)
+		return nil, permanent(fmt.Errorf("snapshot: %w: %s (check DATABASE_SCHEMA and DATABASE_TABLES, and the user's SELECT grant)", ErrNoTable, name))
 	}
 	var pkName string
 	err = db.QueryRowContext(ctx, `SELECT CONSTRAINT_NAME FROM ALL_CONSTRAINTS WHERE OWNER = :1 AND TABLE_NAME = :2 AND CONSTRAINT_TYPE = 'P'`, schema, tname).Scan(&pkName)
@@ -219,13 +234,7 @@ func rangeCond(key []string, lo, hi []string, first int) (string, []any) {
 	return " WHERE " + strings.Join(parts, " AND "), args
 }
 
-func isSnapshotTooOld(err error) bool {
-	var oc interface{ OraCode() int }
-	if errors.As(err, &oc) {
-		return oc.OraCode() == 1555
-	}
-	return strings.Contains(err.Error(), "ORA-01555")
-}
+func isSnapshotTooOld(err error) bool { return oraerr.Code(err) == oraerr.SnapshotTooOld }
 
 func wrapORA(err error) error {
 	if isSnapshotTooOld(err) {
