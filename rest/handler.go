@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -343,7 +345,12 @@ func (h *handler) target(w http.ResponseWriter, dir string) (string, bool) {
 }
 
 // SavepointTarget resolves a requested savepoint directory against SAVEPOINT_DIR: empty
-// means SAVEPOINT_DIR itself; otherwise it must be SAVEPOINT_DIR or lie inside it.
+// is SAVEPOINT_DIR itself; a relative path is taken inside it; an absolute path or
+// file:// URL must lie inside it once the symbolic links of both are resolved (of the
+// part of each that exists), so that a link inside SAVEPOINT_DIR cannot lead a savepoint
+// out of it, and a link to it (the image's /opt/flink -> /opt/redoflow) leads in. It
+// returns the resolved path. A name no file system takes (a NUL byte, a component over
+// 255 bytes, a path over 4095) is refused here, as a bad request.
 func SavepointTarget(savepointDir, requested string) (string, error) {
 	base, err := filepath.Abs(savepointDir)
 	if err != nil {
@@ -360,9 +367,79 @@ func SavepointTarget(savepointDir, requested string) (string, error) {
 		p = filepath.Join(base, p)
 	}
 	p = filepath.Clean(p)
-	rel, err := filepath.Rel(base, p)
+	if err := checkPathName(p); err != nil {
+		return "", fmt.Errorf("target-directory %q: %v", requested, err)
+	}
+	realBase, err := resolveExisting(base)
+	if err != nil {
+		return "", fmt.Errorf("SAVEPOINT_DIR %s: %v", base, err)
+	}
+	real, err := resolveExisting(p)
+	if err != nil {
+		return "", fmt.Errorf("target-directory %q: %v", requested, err)
+	}
+	rel, err := filepath.Rel(realBase, real)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", fmt.Errorf("target-directory %q is outside SAVEPOINT_DIR (%s): savepoints may only be written there", requested, base)
 	}
-	return p, nil
+	return real, nil
+}
+
+// checkPathName refuses a path that no Linux file system would take.
+func checkPathName(p string) error {
+	if strings.ContainsRune(p, 0) {
+		return errors.New("contains a NUL byte")
+	}
+	if len(p) > 4095 {
+		return fmt.Errorf("is %d bytes long: a path has at most 4095", len(p))
+	}
+	for _, name := range strings.Split(p, string(filepath.Separator)) {
+		if len(name) > 255 {
+			return fmt.Errorf("has a name of %d bytes: a name has at most 255", len(name))
+		}
+	}
+	return nil
+}
+
+// resolveExisting returns the absolute path p with every symbolic link on it resolved,
+// dangling ones included, up to the first name that does not exist; the rest, which
+// does not exist yet, is appended as it is. So the result is where a directory created
+// at p would be.
+func resolveExisting(p string) (string, error) {
+	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	cur, links := "/", 0
+	for i := 0; i < len(parts); i++ {
+		switch parts[i] {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur) // cur has no links: its parent is the real one
+			continue
+		}
+		next := filepath.Join(cur, parts[i])
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) {
+			return filepath.Join(append([]string{next}, parts[i+1:]...)...), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if links++; links > 40 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			cur = "/"
+		}
+		parts = append(strings.Split(target, "/"), parts[i+1:]...)
+		i = -1
+	}
+	return cur, nil
 }
