@@ -186,15 +186,34 @@ type Reader struct {
 	log *slog.Logger
 	dl  *deadLetters
 
-	// Gauges for metrics, written at the end of each mining window.
-	minedSCN atomic.Uint64 // the last SCN mined
-	openTxns atomic.Int64  // transactions buffered, not ended yet
+	// Gauges for metrics, written at the end of each mining window (and
+	// currentSCN at its start).
+	minedSCN   atomic.Uint64 // the last SCN mined
+	currentSCN atomic.Uint64 // the database's CURRENT_SCN as last read
+	caughtUp   atomic.Int64  // unix nanos: everything committed before it is mined
+	openTxns   atomic.Int64  // transactions buffered, not ended yet
 }
 
 // MinedSCN is the last SCN the reader has mined (0 before the first
 // window); the database's current SCN minus it is the lag in SCN. Safe
 // from any goroutine.
 func (r *Reader) MinedSCN() uint64 { return r.minedSCN.Load() }
+
+// CurrentSCN is the database's CURRENT_SCN as the reader last read it, at
+// the start of its latest window (0 before). Safe from any goroutine.
+func (r *Reader) CurrentSCN() uint64 { return r.currentSCN.Load() }
+
+// CaughtUpAt is the latest time before which every committed change has
+// been mined: when the reader read the CURRENT_SCN of a window that then
+// reached it (zero before). While the database does not answer, it stays
+// where it was, and time.Since(CaughtUpAt()) grows. Safe from any
+// goroutine.
+func (r *Reader) CaughtUpAt() time.Time {
+	if n := r.caughtUp.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // OpenTransactions is the number of transactions the reader buffers, seen
 // started but not ended, as of the last window. Safe from any goroutine.
@@ -360,12 +379,20 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 	st.lastPos = st.emitted.encode()
 	st.csf.Reset()
 	st.inCSF = false
+	return st.mineWindows(ctx, s)
+}
 
+// mineWindows mines window after window on session s until it fails or ctx
+// ends.
+func (st *runState) mineWindows(ctx context.Context, s *session) error {
+	r := st.r
 	for {
+		readAt := time.Now()
 		cur, err := s.currentSCN(ctx)
 		if err != nil {
 			return err
 		}
+		r.currentSCN.Store(cur)
 		if r.cfg.FlushTable != "" {
 			// Redo of every change up to cur was generated before this
 			// commit, so the commit makes LGWR write all of it.
@@ -374,6 +401,7 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 			}
 		}
 		if cur < st.mineFrom {
+			r.caughtUp.Store(readAt.UnixNano())
 			st.sleep = min(st.sleep*2, r.cfg.PollMax)
 			if err := ctxsleep.For(ctx, st.sleep); err != nil {
 				return err
@@ -408,6 +436,7 @@ func (st *runState) runSession(ctx context.Context, fresh bool) error {
 			st.sleep = r.cfg.PollMin
 			continue
 		}
+		r.caughtUp.Store(readAt.UnixNano())
 		st.window = max(st.window/2, r.cfg.WindowMin)
 		if st.found {
 			st.sleep = r.cfg.PollMin
