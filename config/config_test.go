@@ -84,6 +84,24 @@ func TestBadValuesNameVariableAndValue(t *testing.T) {
 		"chunk":     {map[string]string{"SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE": "0"}, `SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE="0"`},
 		"spill":     {map[string]string{"REDOFLOW_SPILL_THRESHOLD": "64MB"}, `REDOFLOW_SPILL_THRESHOLD="64MB"`},
 		"poll":      {map[string]string{"REDOFLOW_POLL_MAX": "2"}, `REDOFLOW_POLL_MAX="2"`},
+		// issue 14, input checks: each was accepted, or refused under another name.
+		"roll size overflow": {map[string]string{"REDOFLOW_ROLL_SIZE_MB": "99999999999999"}, `REDOFLOW_ROLL_SIZE_MB="99999999999999"`},
+		"roll age 1ns":       {map[string]string{"REDOFLOW_ROLL_AGE": "1ns"}, `REDOFLOW_ROLL_AGE="1ns"`},
+		"job id path":        {map[string]string{"REDOFLOW_JOB_ID": "a/b"}, `REDOFLOW_JOB_ID="a/b"`},
+		"job id dots":        {map[string]string{"REDOFLOW_JOB_ID": ".."}, `REDOFLOW_JOB_ID=".."`},
+		"schema dotted":      {map[string]string{"DATABASE_SCHEMA": "a.b", "DATABASE_TABLES": "T"}, `DATABASE_SCHEMA="a.b"`},
+		"table quote":        {map[string]string{"DATABASE_TABLES": `S."A""B"`}, `DATABASE_TABLES=`},
+		"ha mode empty":      {map[string]string{"HA_MODE": ""}, `HA_MODE=""`},
+		"host":               {map[string]string{"DATABASE_HOST": "bad host!"}, `DATABASE_HOST="bad host!"`},
+		"sid":                {map[string]string{"DATABASE_SID": "ORCL)(X=1"}, `DATABASE_SID="ORCL)(X=1"`},
+		"flush table":        {map[string]string{"REDOFLOW_LOG_FLUSH_TABLE": `CDC."F"";DROP"`}, `REDOFLOW_LOG_FLUSH_TABLE=`},
+		"session overflow":   {map[string]string{"HA_ZOOKEEPER_SESSION_TIMEOUT": "18446744073710552"}, `HA_ZOOKEEPER_SESSION_TIMEOUT="18446744073710552"`},
+		"scn above int64":    {map[string]string{"SCAN_STARTUP_SPECIFIC_OFFSET_SCN": "9223372036854775808"}, `SCAN_STARTUP_SPECIFIC_OFFSET_SCN="9223372036854775808"`},
+		"window overflow":    {map[string]string{"REDOFLOW_SCN_WINDOW_MAX": "18446744073709551615"}, `REDOFLOW_SCN_WINDOW_MAX="18446744073709551615"`},
+		"poll busy loop":     {map[string]string{"REDOFLOW_POLL_MIN": "1ns"}, `REDOFLOW_POLL_MIN="1ns"`},
+		"query timeout zero": {map[string]string{"REDOFLOW_QUERY_TIMEOUT": "0s"}, `REDOFLOW_QUERY_TIMEOUT="0s"`},
+		"query timeout neg":  {map[string]string{"REDOFLOW_QUERY_TIMEOUT": "-5s"}, `REDOFLOW_QUERY_TIMEOUT="-5s"`},
+		"spill dir url":      {map[string]string{"REDOFLOW_SPILL_DIR": "s3://b/spill"}, `REDOFLOW_SPILL_DIR="s3://b/spill"`},
 	} {
 		_, err := config.Load(env(tt.vars))
 		var ce *config.Error
@@ -153,5 +171,107 @@ func TestErrInvalidIsTheClass(t *testing.T) {
 	}
 	if errors.Is(errors.New("invalid configuration"), config.ErrInvalid) {
 		t.Error("an unrelated error matches ErrInvalid")
+	}
+}
+
+// The overflow the issue found: REDOFLOW_ROLL_SIZE_MB=99999999999999 became a roll size
+// of -5822864442258358272 bytes. The largest accepted value still fits.
+func TestRollSizeFits(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"REDOFLOW_ROLL_SIZE_MB": "1048576", "REDOFLOW_ROLL_AGE": "1s"}))
+	if err != nil || c.RollSize != 1<<40 || c.RollAge != time.Second {
+		t.Fatalf("Load = %d %v %v, want 1 TiB and 1s", c.RollSize, c.RollAge, err)
+	}
+	if _, err := config.Load(env(map[string]string{"REDOFLOW_ROLL_SIZE_MB": "1048577"})); err == nil {
+		t.Fatal("1048577 MiB accepted")
+	}
+}
+
+// REDOFLOW_RETRY_MAX=0 means no retry: it was taken for "not set" and became 10.
+func TestRetryMaxZeroIsKept(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil || c.Reader.RetryMax != -1 {
+		t.Fatalf("default RetryMax = %d (%v), want -1 (the reader's default)", c.Reader.RetryMax, err)
+	}
+	c, err = config.Load(env(map[string]string{"REDOFLOW_RETRY_MAX": "0"}))
+	if err != nil || c.Reader.RetryMax != 0 {
+		t.Fatalf("REDOFLOW_RETRY_MAX=0: RetryMax = %d (%v), want 0", c.Reader.RetryMax, err)
+	}
+}
+
+// Good names of every kind still pass.
+func TestNamesAccepted(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_HOST": "host.docker.internal", "DATABASE_SID": "ORCLPDB1.localdomain", "DATABASE_SCHEMA": `"Finance"`,
+		"DATABASE_TABLES": `TRANS_INFO,OTHER."Mixed Case"`, "REDOFLOW_JOB_ID": "finance-cdc_2.0",
+		"REDOFLOW_LOG_FLUSH_TABLE": "CDC.REDOFLOW_FLUSH", "REDOFLOW_QUERY_TIMEOUT": "30s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database.Schema != "Finance" || c.Tables[0] != "Finance.TRANS_INFO" || c.Tables[1] != "OTHER.Mixed Case" || c.Reader.QueryTimeout != 30*time.Second {
+		t.Fatalf("loaded %+v %v %+v", c.Database, c.Tables, c.Reader)
+	}
+	for _, h := range []string{"10.0.0.5", "fd00::5", "db-1", "db_1.example.com."} {
+		if _, err := config.Load(env(map[string]string{"DATABASE_HOST": h})); err != nil {
+			t.Errorf("DATABASE_HOST=%q: %v", h, err)
+		}
+	}
+}
+
+// The names a process gives itself and the files it appends to are checked by Validate,
+// after the flags, which may set them too.
+func TestValidateNodeAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := config.Default()
+	base.Tables = []string{"S.T"}
+	base.OutputPath, base.CheckpointDir, base.SavepointDir = filepath.Join(dir, "o"), filepath.Join(dir, "c"), filepath.Join(dir, "s")
+	if err := base.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, tt := range map[string]struct {
+		set  func(*config.Config)
+		want string
+	}{
+		"node id":          {func(c *config.Config) { c.Node.ID = "a/b" }, `REDOFLOW_NODE_ID="a/b"`},
+		"advertised host":  {func(c *config.Config) { c.Node.AdvertisedHost = "bad host!" }, `REDOFLOW_ADVERTISED_HOST="bad host!"`},
+		"dead letter dir":  {func(c *config.Config) { c.Reader.DeadLetterPath = dir }, `REDOFLOW_DEAD_LETTER_PATH="` + dir + `"`},
+		"dead letter file": {func(c *config.Config) { c.Reader.DeadLetterPath = filepath.Join(file, "dl.jsonl") }, `REDOFLOW_DEAD_LETTER_PATH="` + filepath.Join(file, "dl.jsonl")},
+		"default dead letter": {func(c *config.Config) {
+			os.MkdirAll(filepath.Join(c.OutputPath, "_dead_letter.jsonl"), 0o755)
+		}, `OUTPUT_PATH="` + filepath.Join(dir, "o", "_dead_letter.jsonl")},
+		"spill dir": {func(c *config.Config) { c.Reader.SpillDir = filepath.Join(file, "spill") }, `REDOFLOW_SPILL_DIR="` + filepath.Join(file, "spill")},
+	} {
+		c := base
+		tt.set(&c)
+		if err := c.Validate(); err == nil || !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Validate = %v, want an error naming %s", name, err, tt.want)
+		}
+		os.RemoveAll(filepath.Join(dir, "o", "_dead_letter.jsonl"))
+	}
+	// Fine: a dead-letter file that exists, one that does not yet (not created), an
+	// IPv6 host, a host:port id.
+	ok := base
+	ok.Reader.DeadLetterPath = filepath.Join(dir, "dl", "x.jsonl")
+	ok.Node.ID, ok.Node.AdvertisedHost = "[fd00::5]:6121", "fd00::5"
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(ok.Reader.DeadLetterPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Validate created the dead-letter file: %v", err)
+	}
+}
+
+func TestAsInvalid(t *testing.T) {
+	inner := errors.New("logminer: invalid reader configuration: REDOFLOW_POLL_MAX is 1s, below REDOFLOW_POLL_MIN (5s)")
+	err := config.AsInvalid(inner)
+	if !errors.Is(err, config.ErrInvalid) || !errors.Is(err, inner) || err.Error() != inner.Error() {
+		t.Errorf("AsInvalid = %v (ErrInvalid %v, inner %v)", err, errors.Is(err, config.ErrInvalid), errors.Is(err, inner))
+	}
+	if config.AsInvalid(nil) != nil {
+		t.Error("AsInvalid(nil) != nil")
 	}
 }

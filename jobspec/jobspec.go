@@ -18,11 +18,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	_ "github.com/sijms/go-ora/v2" // the "oracle" database/sql driver
+	go_ora "github.com/sijms/go-ora/v2"
 
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
+	"github.com/redoflow/redoflow/internal/netwatch"
+	"github.com/redoflow/redoflow/internal/oraerr"
 	"github.com/redoflow/redoflow/logminer"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/sink/csv"
@@ -67,24 +70,42 @@ type Job struct {
 	ownDB  bool
 	snap   *snapshot.Reader
 	reader *logminer.Reader
+	log    *slog.Logger
+	// target is the database as configured, for the errors of a failed connection
+	// (zero with Options.DB); retry its retries (the reader's).
+	target oraerr.Target
+	retry  logminer.ReaderConfig
 }
 
 // StreamLag returns how far the stream is behind the database, in SCNs
-// (CURRENT_SCN minus the last SCN mined; 0 before streaming starts), and
-// the transactions the reader buffers.
-func (j *Job) StreamLag(ctx context.Context) (lagSCN uint64, openTxns int, err error) {
-	mined := j.reader.MinedSCN()
+// (the CURRENT_SCN the reader read last minus the last SCN mined; 0 before
+// streaming starts), and the transactions the reader buffers. It asks the
+// database nothing, so that a silent database cannot block whoever reports
+// it.
+func (j *Job) StreamLag() (lagSCN uint64, openTxns int) {
+	mined, cur := j.reader.MinedSCN(), j.reader.CurrentSCN()
 	if mined == 0 {
-		return 0, 0, nil
-	}
-	var cur uint64
-	if err := j.db.QueryRowContext(ctx, "SELECT CURRENT_SCN FROM V$DATABASE").Scan(&cur); err != nil {
-		return 0, 0, fmt.Errorf("jobspec: read CURRENT_SCN: %w", err)
+		return 0, 0
 	}
 	if cur > mined {
 		lagSCN = cur - mined
 	}
-	return lagSCN, j.reader.OpenTransactions(), nil
+	return lagSCN, j.reader.OpenTransactions()
+}
+
+// Lag is how old the newest change the job may not have delivered yet can
+// be: the time since the later of the last delivered commit and the moment
+// the stream had mined everything committed (logminer.Reader.CaughtUpAt).
+// It keeps growing while the database does not answer. Zero before either.
+func (j *Job) Lag() time.Duration {
+	at := j.reader.CaughtUpAt()
+	if lc := j.Stats.LastCommit(); lc.After(at) {
+		at = lc
+	}
+	if at.IsZero() {
+		return 0
+	}
+	return max(time.Since(at), 0)
 }
 
 // Close closes the database if the job opened it.
@@ -98,28 +119,19 @@ func (j *Job) Close() error {
 // Snapshot returns the snapshot's progress (zero when none ran).
 func (j *Job) Snapshot() snapshot.Progress { return j.snap.Progress() }
 
-// Build builds the job cfg describes.
-func Build(cfg config.Config, opts Options) (*Job, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	j := &Job{Stats: &Stats{}, db: opts.DB}
-	if j.db == nil {
-		if cfg.Database.Host == "" || cfg.Database.SID == "" || cfg.Database.Username == "" {
-			return nil, &config.Error{Var: "DATABASE_HOST", Value: cfg.Database.Host,
-				Reason: "DATABASE_HOST, DATABASE_SID and DATABASE_USERNAME must name the Oracle database to read"}
-		}
-		dsn := logminer.GoOraDSN(cfg.Database.Host, cfg.Database.Port, cfg.Database.SID, cfg.Database.Username, string(cfg.Database.Password))
-		db, err := sql.Open("oracle", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("jobspec: open the database: %w", err)
-		}
-		j.db, j.ownDB = db, true
-	}
+// Check refuses, without a database, the settings Build would refuse: the
+// reader's, the snapshot's and the sink's, and how they combine (e.g.
+// REDOFLOW_SCN_WINDOW_MIN above _MAX). Its errors match config.ErrInvalid
+// and name the variables. The commands call it at start, before anything
+// connects; Build calls it too.
+func Check(cfg config.Config) error {
+	_, _, _, err := configs(cfg, "0", nil)
+	return err
+}
+
+// configs are the reader's, the snapshot's and the sink's configurations
+// for cfg, checked.
+func configs(cfg config.Config, task string, log *slog.Logger) (logminer.ReaderConfig, snapshot.Config, csv.Config, error) {
 	rc := logminer.DefaultReaderConfig()
 	rc.Schema, rc.Tables, rc.Logger = cfg.Database.Schema, cfg.Tables, log
 	rc.DeadLetter = cfg.DeadLetter
@@ -133,34 +145,62 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	if cfg.Scan.StartupMode == config.StartupSpecificOffset {
 		rc.StartSCN = cfg.Scan.SpecificOffsetSCN
 	}
-	reader, err := logminer.NewReader(j.db, rc)
-	if err != nil {
-		j.Close()
-		return nil, err
-	}
-	j.reader = reader
 	sc := snapshot.DefaultConfig()
 	sc.Tables, sc.ChunkSize, sc.Parallelism, sc.Logger = cfg.Tables, cfg.Scan.ChunkSize, cfg.Parallelism, log
-	if j.snap, err = snapshot.New(j.db, sc); err != nil {
-		j.Close()
+	sc.RetryMax, sc.RetryBackoffMin, sc.RetryBackoffMax = rc.RetryMax, rc.RetryBackoffMin, rc.RetryBackoffMax
+	kc := csv.DefaultConfig()
+	kc.Dir, kc.Task, kc.RollSize, kc.RollAge, kc.Logger = cfg.OutputPath, task, cfg.RollSize, cfg.RollAge, log
+	for _, err := range []error{rc.Validate(), sc.Validate(), kc.Validate()} {
+		if err != nil {
+			return rc, sc, kc, config.AsInvalid(err)
+		}
+	}
+	return rc, sc, kc, nil
+}
+
+// Build builds the job cfg describes.
+func Build(cfg config.Config, opts Options) (*Job, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	task := opts.Task
 	if task == "" {
 		task = "0"
 	}
-	kc := csv.DefaultConfig()
-	kc.Dir, kc.Task, kc.RollSize, kc.RollAge, kc.Logger = cfg.OutputPath, task, cfg.RollSize, cfg.RollAge, log
+	rc, sc, kc, err := configs(cfg, task, log)
+	if err != nil {
+		return nil, err
+	}
 	kc.Attempt, kc.Fence = opts.Attempt, opts.Fence
 	if opts.Attempt == (csv.Attempt{}) {
 		kc.Attempt, kc.Exclusive = csv.Attempt{N: time.Now().UnixMilli()}, true
+	}
+	j := &Job{Stats: &Stats{}, db: opts.DB, log: log, retry: rc}
+	if j.db == nil {
+		if j.db, err = openDatabase(cfg, log); err != nil {
+			return nil, err
+		}
+		j.ownDB = true
+		j.target = oraerr.Target{Host: cfg.Database.Host, Port: cfg.Database.Port, Service: cfg.Database.SID, User: cfg.Database.Username}
+	}
+	if j.reader, err = logminer.NewReader(j.db, rc); err != nil {
+		j.Close()
+		return nil, err
+	}
+	if j.snap, err = snapshot.New(j.db, sc); err != nil {
+		j.Close()
+		return nil, err
 	}
 	sink, err := csv.New(kc)
 	if err != nil {
 		j.Close()
 		return nil, err
 	}
-	src := &Source{Mode: cfg.Scan.StartupMode, SpecificSCN: cfg.Scan.SpecificOffsetSCN, Snapshot: j.snap, Stream: reader,
+	src := &Source{Mode: cfg.Scan.StartupMode, SpecificSCN: cfg.Scan.SpecificOffsetSCN, Snapshot: j.snap, Stream: j.reader,
 		DB: j.db, StopAtSCN: opts.StopAtSCN, Stats: j.Stats, Logger: log}
 	j.Job, err = pipeline.New(pipeline.Config{
 		JobID: cfg.JobID, Task: task, Source: src, Sink: csv.PipelineSink{S: sink},
@@ -180,6 +220,78 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	return j, nil
 }
 
+// openDatabase opens go-ora on the DATABASE_* settings, its connections dialed by a
+// netwatch.Dialer: a call that waits REDOFLOW_QUERY_TIMEOUT for the database closes its
+// connection, and the reader reconnects.
+func openDatabase(cfg config.Config, log *slog.Logger) (*sql.DB, error) {
+	if cfg.Database.Host == "" || cfg.Database.SID == "" || cfg.Database.Username == "" {
+		return nil, &config.Error{Var: "DATABASE_HOST", Value: cfg.Database.Host,
+			Reason: "DATABASE_HOST, DATABASE_SID and DATABASE_USERNAME must name the Oracle database to read"}
+	}
+	dsn := logminer.GoOraDSN(cfg.Database.Host, cfg.Database.Port, cfg.Database.SID, cfg.Database.Username, string(cfg.Database.Password))
+	conn, ok := go_ora.NewConnector(dsn).(*go_ora.OracleConnector)
+	if !ok {
+		return nil, errors.New("jobspec: go-ora's connector is not an *OracleConnector")
+	}
+	timeout := cfg.Reader.QueryTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultQueryTimeout
+	}
+	conn.Dialer(&netwatch.Dialer{Timeout: timeout, Name: "REDOFLOW_QUERY_TIMEOUT", Logger: log})
+	return sql.OpenDB(conn), nil
+}
+
+// Run connects to the database the job opened (connect; not one given as
+// Options.DB), then runs the job (pipeline.Job.Run).
+func (j *Job) Run(ctx context.Context) error {
+	if j.ownDB {
+		if err := j.connect(ctx); err != nil {
+			return err
+		}
+	}
+	return j.Job.Run(ctx)
+}
+
+// connect opens and pings one connection, so that a database the job cannot reach is
+// reported as what it is (oraerr.Connect: DNS, network, listener, service, login)
+// rather than as the failure of the first query. A failure that may pass (a network
+// down, a listener not up yet) is tried again as the reader would, REDOFLOW_RETRY_MAX
+// times in a row with its backoff; a permanent one (a login refused) fails at once.
+func (j *Job) connect(ctx context.Context) error {
+	for failures := 0; ; {
+		err := ping(ctx, j.db)
+		if err == nil || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err = oraerr.Connect(err, j.target)
+		var ce *oraerr.ConnectError
+		if !errors.As(err, &ce) || ce.Permanent {
+			return fmt.Errorf("jobspec: %w", err)
+		}
+		failures++
+		if failures > j.retry.RetryMax {
+			return fmt.Errorf("jobspec: %w (%d attempts, REDOFLOW_RETRY_MAX=%d)", err, failures, j.retry.RetryMax)
+		}
+		backoff := j.retry.RetryBackoffMin << min(failures-1, 30)
+		if backoff > j.retry.RetryBackoffMax || backoff <= 0 {
+			backoff = j.retry.RetryBackoffMax
+		}
+		j.log.Warn("cannot connect to the database; retrying", "err", err, "attempt", failures, "backoff", backoff)
+		if err := ctxsleep.For(ctx, backoff); err != nil {
+			return err
+		}
+	}
+}
+
+func ping(ctx context.Context, db *sql.DB) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.PingContext(ctx)
+}
+
 // applyReader sets the reader settings the configuration names; the
 // reader's Validate reports combinations that cannot work.
 func applyReader(rc *logminer.ReaderConfig, r config.Reader) {
@@ -191,7 +303,9 @@ func applyReader(rc *logminer.ReaderConfig, r config.Reader) {
 	setIf(&rc.WindowMax, r.WindowMax)
 	setIf(&rc.PollMin, r.PollMin)
 	setIf(&rc.PollMax, r.PollMax)
-	setIf(&rc.RetryMax, r.RetryMax)
+	if r.RetryMax >= 0 { // -1: not set
+		rc.RetryMax = r.RetryMax
+	}
 }
 
 func setIf[T comparable](dst *T, v T) {

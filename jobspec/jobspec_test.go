@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	stdcsv "encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -256,10 +257,7 @@ func TestStreamLagAndOpenTransactions(t *testing.T) {
 	waitFor := func(what string, ok func(lag uint64, open int) bool) {
 		t.Helper()
 		for {
-			lag, open, err := job.StreamLag(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			lag, open := job.StreamLag()
 			if ok(lag, open) {
 				return
 			}
@@ -295,5 +293,30 @@ func TestPhaseProgress(t *testing.T) {
 	}
 	if _, _, err := jobspec.PhaseProgress([]byte(`{`)); err == nil {
 		t.Fatal("a broken position must be an error")
+	}
+}
+
+// Check refuses, without a database, the settings the reader, the snapshot and the sink
+// refuse only once built, as configuration errors naming them: the commands run it at
+// start, so that they exit 2 (they exited 1, a worker only when given a task).
+func TestCheckRefusesWhatBuildWould(t *testing.T) {
+	base := config.Default()
+	base.Tables = []string{"S.T"}
+	if err := jobspec.Check(base); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		set  func(*config.Config)
+		want string
+	}{
+		"window min above max": {func(c *config.Config) { c.Reader.WindowMin = 5_000_000 }, "REDOFLOW_SCN_WINDOW_MIN (5000000)"},
+		"poll min above max":   {func(c *config.Config) { c.Reader.PollMin = 5 * time.Second }, "REDOFLOW_POLL_MIN (5s)"},
+		"spill dir missing":    {func(c *config.Config) { c.Reader.SpillDir = filepath.Join(t.TempDir(), "none") }, "REDOFLOW_SPILL_DIR"},
+	} {
+		c := base
+		tc.set(&c)
+		if err := jobspec.Check(c); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Check = %v, want a configuration error naming %s", name, err, tc.want)
+		}
 	}
 }

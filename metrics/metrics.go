@@ -40,7 +40,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		CheckpointsFailed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "redoflow_checkpoints_failed_total", Help: "Checkpoints refused or not acknowledged."}),
 		CheckpointDuration:   prometheus.NewHistogram(prometheus.HistogramOpts{Name: "redoflow_checkpoint_duration_seconds", Help: "Time from the start of a checkpoint to its acknowledgement.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
 		RecordsOut:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "redoflow_records_out_total", Help: "Changes handed to the sink, per table."}, []string{"table"}),
-		LagMillis:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_lag_milliseconds", Help: "Time between a change's commit in Oracle and its delivery to the sink."}),
+		LagMillis:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_lag_milliseconds", Help: "How old the oldest change not yet delivered to the sink may be: the time since the later of the last delivered commit and the moment the reader had mined everything committed. It grows while the database does not answer."}),
 		LagSCN:               prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_lag_scn", Help: "SCNs between the database's current SCN and the last delivered commit."}),
 		OpenTransactions:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_open_transactions", Help: "Transactions buffered by the reader, not committed yet."}),
 		SlotsTotal:           prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_slots_total", Help: "Task slots of the registered workers (coordinator) or of this worker."}),

@@ -34,6 +34,10 @@ type ConfigTasks struct {
 	SharedLocks bool
 }
 
+// Check refuses the settings the tasks' jobs would refuse (jobspec.Check), so that a
+// worker started with them exits at once instead of failing every task it is given.
+func (c ConfigTasks) Check() error { return jobspec.Check(c.Config) }
+
 // BuildTask implements TaskBuilder.
 func (c ConfigTasks) BuildTask(ctx context.Context, spec TaskSpec, cp pipeline.Checkpointer) (Task, func() error, error) {
 	cfg := c.Config
@@ -82,9 +86,9 @@ func progressOf(pos []byte) *wire.Progress {
 	return p
 }
 
-// statsTask copies the job's per-table counts, its lag (ms since the latest change's
-// commit; SCNs behind CURRENT_SCN), the reader's open transactions and the snapshot's
-// progress into the metrics every second while it runs.
+// statsTask copies the job's per-table counts, its lag (jobspec.Job.Lag in ms; SCNs
+// behind CURRENT_SCN), the reader's open transactions and the snapshot's progress into
+// the metrics every second while it runs.
 type statsTask struct {
 	*jobspec.Job
 	m *metrics.Metrics
@@ -104,13 +108,14 @@ func (t statsTask) Run(ctx context.Context) error {
 			}
 		}
 		last = cur
-		if lc := t.Stats.LastCommit(); !lc.IsZero() {
-			t.m.LagMillis.Set(float64(time.Since(lc).Milliseconds()))
+		// Neither asks the database: a silent database does not stop the metrics,
+		// and the lag grows while it stays silent.
+		if lag := t.Lag(); lag > 0 {
+			t.m.LagMillis.Set(float64(lag.Milliseconds()))
 		}
-		if lag, open, err := t.StreamLag(ctx); err == nil {
-			t.m.LagSCN.Set(float64(lag))
-			t.m.OpenTransactions.Set(float64(open))
-		}
+		lag, open := t.StreamLag()
+		t.m.LagSCN.Set(float64(lag))
+		t.m.OpenTransactions.Set(float64(open))
 		for _, p := range t.Snapshot().Tables {
 			t.m.SnapshotRowsRead.WithLabelValues(p.Table).Set(float64(p.RowsRead))
 			t.m.SnapshotRowsEstimated.WithLabelValues(p.Table).Set(float64(p.RowsTotal))

@@ -57,6 +57,10 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		cc.Elector, cc.Registry, session = el, el, el
 	default:
+		tasks := worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: log, Metrics: m}
+		if err := tasks.Check(); err != nil {
+			return cliexit.UsageError{Err: err}
+		}
 		// The only coordinator runs the job itself: like a standalone job, it
 		// holds the job's directories for its life, so that a second one
 		// started by mistake (a standby with HA_MODE=NONE) is refused.
@@ -72,7 +76,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		wc.ID, wc.Address = "local", n.Address(cfg.Node.WorkerPort)
 		wc.Listen, wc.Slots = n.Listen(cfg.Node.WorkerPort), cfg.Slots
 		wc.Leader, wc.Registry, wc.Logger, wc.Metrics = none, none, log, m
-		wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: log, Metrics: m}
+		wc.Tasks = tasks
 		w, err := worker.New(wc)
 		if err != nil {
 			return cliexit.UsageError{Err: err}

@@ -28,6 +28,9 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cfg.Validate(); err != nil {
 		return usageErr(err)
 	}
+	if err := jobspec.Check(cfg); err != nil {
+		return usageErr(err)
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -52,8 +55,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	job, err := jobspec.Build(cfg, opts)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
+		if errors.Is(err, config.ErrInvalid) {
 			return usageErr(err)
 		}
 		return err

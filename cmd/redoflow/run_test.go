@@ -18,9 +18,13 @@ func TestRunBadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, nil, 0o644)
+	// A database is named (nothing listens there): a setting the job refuses only once
+	// built would otherwise pass for a failure to connect.
 	good := map[string]string{
 		"DATABASE_TABLES": "TRANS_INFO", "OUTPUT_PATH": filepath.Join(dir, "out"),
 		"CHECKPOINT_DIR": filepath.Join(dir, "chk"), "SAVEPOINT_DIR": filepath.Join(dir, "sp"),
+		"DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": "1", "DATABASE_SID": "ORCLPDB1", "DATABASE_USERNAME": "cdc",
+		"REDOFLOW_RETRY_MAX": "0",
 	}
 	for name, tt := range map[string]struct {
 		set  map[string]string
@@ -30,6 +34,19 @@ func TestRunBadConfiguration(t *testing.T) {
 		"interval not numeric": {map[string]string{"CHECKPOINT_INTERVAL": "ten seconds"}, `CHECKPOINT_INTERVAL="ten seconds"`},
 		"output unusable":      {map[string]string{"OUTPUT_PATH": filepath.Join(file, "cdc")}, "OUTPUT_PATH=" + `"` + filepath.Join(file, "cdc")},
 		"no database":          {map[string]string{"DATABASE_HOST": ""}, "DATABASE_HOST"},
+		// issue 14, input checks: each exited 1, or was accepted.
+		"roll size overflow": {map[string]string{"REDOFLOW_ROLL_SIZE_MB": "99999999999999"}, `REDOFLOW_ROLL_SIZE_MB="99999999999999"`},
+		"roll age":           {map[string]string{"REDOFLOW_ROLL_AGE": "1ns"}, `REDOFLOW_ROLL_AGE="1ns"`},
+		"job id":             {map[string]string{"REDOFLOW_JOB_ID": "a/b"}, `REDOFLOW_JOB_ID="a/b"`},
+		"window min":         {map[string]string{"REDOFLOW_SCN_WINDOW_MIN": "5000000"}, "REDOFLOW_SCN_WINDOW_MIN (5000000)"},
+		"window max":         {map[string]string{"REDOFLOW_SCN_WINDOW_MAX": "500"}, "REDOFLOW_SCN_WINDOW_MAX (500)"},
+		"poll min":           {map[string]string{"REDOFLOW_POLL_MIN": "5s"}, "REDOFLOW_POLL_MIN (5s)"},
+		"spill dir":          {map[string]string{"REDOFLOW_SPILL_DIR": filepath.Join(file, "spill")}, `REDOFLOW_SPILL_DIR="` + filepath.Join(file, "spill")},
+		"schema":             {map[string]string{"DATABASE_SCHEMA": "a.b"}, `DATABASE_SCHEMA="a.b"`},
+		"ha mode empty":      {map[string]string{"HA_MODE": ""}, `HA_MODE=""`},
+		"dead letter path":   {map[string]string{"REDOFLOW_DEAD_LETTER_PATH": dir}, `REDOFLOW_DEAD_LETTER_PATH="` + dir},
+		"advertised host":    {map[string]string{"REDOFLOW_ADVERTISED_HOST": "bad host!"}, `REDOFLOW_ADVERTISED_HOST="bad host!"`},
+		"node id":            {map[string]string{"REDOFLOW_NODE_ID": "a/b"}, `REDOFLOW_NODE_ID="a/b"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for k, v := range good {

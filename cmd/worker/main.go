@@ -40,6 +40,10 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := n.Config
+	tasks := worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: n.Log, Metrics: n.Metrics, SharedLocks: true}
+	if err := tasks.Check(); err != nil {
+		return cliexit.UsageError{Err: err}
+	}
 	el, err := n.ZooKeeper(nil)
 	if err != nil {
 		return err
@@ -51,7 +55,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		wc.ID = wc.Address
 	}
 	wc.Leader, wc.Registry, wc.Logger, wc.Metrics = el, el, n.Log, n.Metrics
-	wc.Tasks = worker.ConfigTasks{Config: cfg, UntilTruth: n.UntilTruth, Logger: n.Log, Metrics: n.Metrics, SharedLocks: true}
+	wc.Tasks = tasks
 	w, err := worker.New(wc)
 	if err != nil {
 		return cliexit.UsageError{Err: err}

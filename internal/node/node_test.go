@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/redoflow/redoflow/config"
@@ -66,5 +67,36 @@ func TestSetupRefuses(t *testing.T) {
 	}
 	if _, err := node.Setup(command(nil), nil, io.Discard); !errors.As(err, &ue) || !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("invalid configuration: %v, want a UsageError matching config.ErrInvalid", err)
+	}
+}
+
+// Names and ports are checked after the flags, which set them past the environment's
+// checks: a node id that is no znode name made a worker retry its registration forever,
+// a bad advertised host or port failed later, far from its setting.
+func TestSetupChecksFlagsAndNames(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		"node id env":       {map[string]string{"REDOFLOW_NODE_ID": "a/b"}, nil, `REDOFLOW_NODE_ID="a/b"`},
+		"node id flag":      {nil, []string{"-node-id", "a/b"}, `REDOFLOW_NODE_ID="a/b"`},
+		"advertised env":    {map[string]string{"REDOFLOW_ADVERTISED_HOST": "bad host!"}, nil, `REDOFLOW_ADVERTISED_HOST="bad host!"`},
+		"advertised flag":   {nil, []string{"-advertised-host", "bad host!"}, `REDOFLOW_ADVERTISED_HOST="bad host!"`},
+		"metrics port flag": {nil, []string{"-metrics-port", "0"}, `METRICS_PORT="0"`},
+		"rest port flag":    {nil, []string{"-rest-port", "99999"}, `REST_PORT="99999"`},
+		"ha mode empty":     {map[string]string{"HA_MODE": ""}, nil, `HA_MODE=""`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			setEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var ue cliexit.UsageError
+			_, err := node.Setup(command(nil), tc.args, io.Discard)
+			if !errors.As(err, &ue) || !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Setup = %v, want a UsageError naming %s", err, tc.want)
+			}
+		})
 	}
 }
