@@ -403,8 +403,9 @@ func (l *loader) sink(c *Config) {
 	if mb > 0 {
 		c.RollSize = int64(mb) << 20
 	}
-	// A part file per second and table at most: shorter ages make a file per change.
-	l.dur("REDOFLOW_ROLL_AGE", &c.RollAge, time.Second, 365*24*time.Hour, "60s")
+	// Shorter ages make a file per change; 100ms, as CHECKPOINT_INTERVAL's floor, still
+	// serves tests that roll files quickly.
+	l.dur("REDOFLOW_ROLL_AGE", &c.RollAge, 100*time.Millisecond, 365*24*time.Hour, "60s")
 	if v, ok := l.get("REDOFLOW_DEAD_LETTER"); ok {
 		if v != "dead-letter" && v != "fail" {
 			l.fail("REDOFLOW_DEAD_LETTER", v, "want dead-letter or fail")

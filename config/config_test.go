@@ -177,9 +177,9 @@ func TestErrInvalidIsTheClass(t *testing.T) {
 // The overflow the issue found: REDOFLOW_ROLL_SIZE_MB=99999999999999 became a roll size
 // of -5822864442258358272 bytes. The largest accepted value still fits.
 func TestRollSizeFits(t *testing.T) {
-	c, err := config.Load(env(map[string]string{"REDOFLOW_ROLL_SIZE_MB": "1048576", "REDOFLOW_ROLL_AGE": "1s"}))
-	if err != nil || c.RollSize != 1<<40 || c.RollAge != time.Second {
-		t.Fatalf("Load = %d %v %v, want 1 TiB and 1s", c.RollSize, c.RollAge, err)
+	c, err := config.Load(env(map[string]string{"REDOFLOW_ROLL_SIZE_MB": "1048576", "REDOFLOW_ROLL_AGE": "100ms"}))
+	if err != nil || c.RollSize != 1<<40 || c.RollAge != 100*time.Millisecond {
+		t.Fatalf("Load = %d %v %v, want 1 TiB and 100ms", c.RollSize, c.RollAge, err)
 	}
 	if _, err := config.Load(env(map[string]string{"REDOFLOW_ROLL_SIZE_MB": "1048577"})); err == nil {
 		t.Fatal("1048577 MiB accepted")
