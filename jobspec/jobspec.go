@@ -93,10 +93,11 @@ func (j *Job) StreamLag() (lagSCN uint64, openTxns int) {
 	return lagSCN, j.reader.OpenTransactions()
 }
 
-// Lag is how old the newest change the job may not have delivered yet can
-// be: the time since the later of the last delivered commit and the moment
-// the stream had mined everything committed (logminer.Reader.CaughtUpAt).
-// It keeps growing while the database does not answer. Zero before either.
+// Lag is how long ago a change the job has not delivered yet may have been
+// committed: the time since the later of the last delivered commit and the
+// moment the stream had mined everything committed
+// (logminer.Reader.CaughtUpAt). It keeps growing while the database does not
+// answer. Zero before either.
 func (j *Job) Lag() time.Duration {
 	at := j.reader.CaughtUpAt()
 	if lc := j.Stats.LastCommit(); lc.After(at) {
