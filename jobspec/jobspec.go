@@ -23,6 +23,7 @@ import (
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/internal/netwatch"
 	"github.com/redoflow/redoflow/internal/oraerr"
@@ -417,7 +418,7 @@ func (s *Source) Run(ctx context.Context, from change.Position, h change.Handler
 	var pos position
 	if len(from) > 0 && string(from) != "null" {
 		if err := json.Unmarshal(from, &pos); err != nil {
-			return fmt.Errorf("jobspec: position: %w", err)
+			return failure.MarkFatal(fmt.Errorf("jobspec: position: %w", err))
 		}
 	}
 	w := &wrap{h: h, stats: s.Stats, stop: s.StopAtSCN}
@@ -445,7 +446,7 @@ func (s *Source) Run(ctx context.Context, from change.Position, h change.Handler
 		case config.StartupSpecificOffset:
 			pos = position{Phase: PhaseStream, Stream: json.RawMessage(logminer.PositionAt(s.SpecificSCN))}
 		default:
-			return fmt.Errorf("jobspec: SCAN_STARTUP_MODE %q", s.Mode)
+			return failure.MarkFatal(fmt.Errorf("jobspec: SCAN_STARTUP_MODE %q", s.Mode))
 		}
 		s.Logger.Info("starting", "mode", s.Mode, "phase", pos.Phase)
 	}

@@ -3,6 +3,7 @@ package logminer
 import (
 	"errors"
 
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/oraerr"
 )
 
@@ -12,8 +13,9 @@ import (
 // Reader returns (besides the context's and the handler's own) is worth a
 // restart from the last checkpoint.
 var (
-	// ErrFatal is matched by every error that restarting cannot fix.
-	ErrFatal = errors.New("logminer: fatal")
+	// ErrFatal is matched by every error that restarting cannot fix. It is
+	// failure.ErrFatal, the one class of fatal errors of every package.
+	ErrFatal = failure.ErrFatal
 
 	// ErrInvalidConfig: a ReaderConfig setting cannot work (fatal).
 	ErrInvalidConfig = errors.New("logminer: invalid reader configuration")
@@ -51,25 +53,11 @@ var (
 	ErrRetriesExhausted = errors.New("logminer: database unavailable, retries exhausted")
 )
 
-// fatalError marks an error fatal while keeping its chain.
-type fatalError struct{ err error }
-
-func (e *fatalError) Error() string { return e.err.Error() }
-func (e *fatalError) Unwrap() error { return e.err }
-func (e *fatalError) Is(target error) bool {
-	return target == ErrFatal
-}
-
-// fatal marks err fatal; nil stays nil.
-func fatal(err error) error {
-	if err == nil || errors.Is(err, ErrFatal) {
-		return err
-	}
-	return &fatalError{err}
-}
+// fatal marks err fatal (failure.MarkFatal); nil stays nil.
+func fatal(err error) error { return failure.MarkFatal(err) }
 
 // IsFatal reports whether err must stop the job (errors.Is(err, ErrFatal)).
-func IsFatal(err error) bool { return errors.Is(err, ErrFatal) }
+func IsFatal(err error) bool { return failure.IsFatal(err) }
 
 // handlerError carries an error returned by the change.Handler so that Run
 // hands it back unchanged instead of retrying.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/internal/oraerr"
 )
@@ -107,7 +108,7 @@ func (p Position) Complete() bool {
 func DecodePosition(b change.Position) (Position, error) {
 	var p Position
 	if err := json.Unmarshal(b, &p); err != nil {
-		return Position{}, fmt.Errorf("snapshot: position: %w", err)
+		return Position{}, failure.MarkFatal(fmt.Errorf("snapshot: position: %w", err))
 	}
 	return p, nil
 }
@@ -268,7 +269,7 @@ func (r *Reader) Run(ctx context.Context, pos Position, h change.Handler) (Posit
 			return pos, err
 		}
 		if !slices.Equal(t.chunkKey, tp.Key) {
-			return pos, fmt.Errorf("snapshot: %s is now keyed by %v, the snapshot started with %v: restart the snapshot", tp.Table, t.chunkKey, tp.Key)
+			return pos, failure.MarkFatal(fmt.Errorf("snapshot: %s is now keyed by %v, the snapshot started with %v: restart the snapshot", tp.Table, t.chunkKey, tp.Key))
 		}
 		tables[i] = t
 		for c := range tp.Chunks() {
@@ -407,9 +408,9 @@ func (r *Reader) readChunk(ctx context.Context, t *table, scn uint64, c chunkRow
 			return nil, fmt.Errorf("snapshot: %s chunk %d: %w", t.name, chunk, err)
 		}
 		if attempt >= r.cfg.Retries {
-			return nil, fmt.Errorf("snapshot: %s chunk %d at SCN %d failed %d times with ORA-01555 (snapshot too old): "+
+			return nil, failure.MarkFatal(fmt.Errorf("snapshot: %s chunk %d at SCN %d failed %d times with ORA-01555 (snapshot too old): "+
 				"raise UNDO_RETENTION on the database or lower SCAN_INCREMENTAL_SNAPSHOT_CHUNK_SIZE (now %d): %w",
-				t.name, chunk, scn, attempt, r.cfg.ChunkSize, ErrSnapshotTooOld)
+				t.name, chunk, scn, attempt, r.cfg.ChunkSize, ErrSnapshotTooOld))
 		}
 		r.log.Warn("snapshot too old, retrying the chunk", "table", t.name, "chunk", chunk, "attempt", attempt)
 		if err := ctxsleep.For(ctx, r.cfg.RetryDelay); err != nil {

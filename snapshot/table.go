@@ -9,15 +9,18 @@ import (
 	"strings"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/oraerr"
 	"github.com/redoflow/redoflow/oracletype"
 )
 
 // ErrSnapshotTooOld is matched by the error of a chunk that kept failing
-// with ORA-01555.
+// with ORA-01555. That error is fatal (failure.ErrFatal): the undo that
+// held the rows as of the snapshot's SCN is gone, and a restart reads at the
+// same SCN.
 var ErrSnapshotTooOld = errors.New("snapshot too old")
 
-// ErrNoTable is matched when a configured table does not exist.
+// ErrNoTable is matched when a configured table does not exist. Fatal.
 var ErrNoTable = errors.New("no such table")
 
 // ErrRetriesExhausted is matched by the error of a read that kept failing on lost
@@ -26,13 +29,14 @@ var ErrNoTable = errors.New("no such table")
 var ErrRetriesExhausted = errors.New("database unavailable, retries exhausted")
 
 // permanentError marks an error of the snapshot's own that no new connection cures (a
-// table that is not there, a type or value it cannot capture): retry returns it at once.
+// table that is not there, a type or value it cannot capture, a missing grant): retry
+// returns it at once. A restart cannot cure it either: it is fatal (failure.ErrFatal).
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-func permanent(err error) error { return &permanentError{err} }
+func permanent(err error) error { return &permanentError{failure.MarkFatal(err)} }
 
 type column struct {
 	name string
@@ -54,7 +58,7 @@ type table struct {
 func newColumn(table, name, dataType string) (column, error) {
 	t, err := oracletype.ParseColumn(table, name, dataType)
 	if err != nil {
-		return column{}, fmt.Errorf("snapshot: %w", err)
+		return column{}, failure.MarkFatal(fmt.Errorf("snapshot: %w", err))
 	}
 	return column{name: name, typ: t}, nil
 }
