@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redoflow/redoflow/failure"
+	"github.com/redoflow/redoflow/restart"
 )
 
 // Config is a job's configuration.
@@ -41,6 +44,10 @@ type Config struct {
 
 	Scan   Scan
 	Reader Reader
+
+	// Restart is the restart strategy of a failed task, as Flink's
+	// (RESTART_STRATEGY and restart-strategy.* options; see restart.go).
+	Restart restart.Config
 }
 
 // Reader tunes the LogMiner reader; a zero field keeps the reader's default
@@ -145,8 +152,16 @@ func (Secret) GoString() string { return "******" }
 
 // ErrInvalid is the class of every configuration error: errors.Is matches it with an
 // *Error and with the errors of the Validate methods of the packages configured from a
-// Config (coordinator, worker, ha/zookeeper), which wrap it through Invalid.
-var ErrInvalid = errors.New("invalid configuration")
+// Config (coordinator, worker, ha/zookeeper), which wrap it through Invalid. A
+// configuration error is fatal (it matches failure.ErrFatal): a task restarted with the
+// same settings fails the same way.
+var ErrInvalid error = invalidClass{}
+
+// invalidClass is ErrInvalid's type: a sentinel that matches failure.ErrFatal.
+type invalidClass struct{}
+
+func (invalidClass) Error() string        { return "invalid configuration" }
+func (invalidClass) Is(target error) bool { return target == failure.ErrFatal }
 
 // Invalid returns an error that wraps ErrInvalid, reading "<who>: invalid configuration:
 // <the formatted message>".
@@ -163,8 +178,8 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
 }
 
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Is reports whether target is ErrInvalid or failure.ErrFatal.
+func (e *Error) Is(target error) bool { return target == ErrInvalid || target == failure.ErrFatal }
 
 // Default returns the defaults: those of the seed's deployment where it has
 // one, with CHECKPOINT_INTERVAL 10 s.
@@ -188,6 +203,7 @@ func Default() Config {
 		JobID:              "redoflow",
 		Scan:               Scan{StartupMode: StartupInitial, ChunkSize: 8096, FetchSize: 1024},
 		Reader:             Reader{RetryMax: -1, QueryTimeout: DefaultQueryTimeout},
+		Restart:            restart.DefaultConfig(),
 	}
 }
 
@@ -205,6 +221,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	l.sink(&c)
 	l.scan(&c)
 	l.reader(&c)
+	l.errs = append(l.errs, loadRestart(lookup, &c.Restart)...)
 	return c, errors.Join(l.errs...)
 }
 
