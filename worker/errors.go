@@ -11,4 +11,8 @@ var (
 	// ErrFenced stops a task's writes once the worker's registration lease may
 	// have run out: the leader may already have moved the task.
 	ErrFenced = errors.New("worker: fenced")
+	// ErrBuildTask refuses an assignment whose task could not be built (its
+	// configuration, the database); the answer carries the error's class, and the
+	// leader counts it as a failure of the attempt.
+	ErrBuildTask = errors.New("worker: build task")
 )

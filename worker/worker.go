@@ -16,6 +16,7 @@ import (
 	"github.com/redoflow/redoflow/change"
 	"github.com/redoflow/redoflow/checkpoint"
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/internal/wire"
@@ -365,6 +366,9 @@ func refuse(rw http.ResponseWriter, err error) {
 		wire.WriteError(rw, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
 	case errors.Is(err, ErrNoSlot):
 		wire.WriteError(rw, http.StatusConflict, wire.CodeNoSlot, "%v", err)
+	case errors.Is(err, ErrBuildTask):
+		// The leader counts it as a failure of the attempt, of the class it has.
+		wire.WriteFailure(rw, http.StatusInternalServerError, wire.CodeTaskFailed, err)
 	default:
 		wire.WriteError(rw, http.StatusInternalServerError, wire.CodeInternal, "%v", err)
 	}
@@ -473,7 +477,7 @@ func (w *Worker) start(ref wire.TaskRef) error {
 		if closeFn != nil {
 			_ = closeFn()
 		}
-		return fmt.Errorf("worker: build task: %w", err)
+		return fmt.Errorf("%w: %w", ErrBuildTask, err)
 	}
 	t := &task{ref: ref, job: job, cancel: cancel, done: make(chan struct{})}
 	w.mu.Lock()
@@ -515,10 +519,10 @@ func (w *Worker) start(ref wire.TaskRef) error {
 			log.Info("task stopped")
 		case err == nil:
 			log.Info("task finished")
-			w.report(ref, wire.TaskFinished, "")
+			w.report(ref, wire.TaskFinished, nil)
 		default:
-			log.Warn("task failed", "err", err)
-			w.report(ref, wire.TaskFailed, err.Error())
+			log.Warn("task failed", "err", err, "class", failure.ClassOf(err))
+			w.report(ref, wire.TaskFailed, err)
 		}
 	}()
 	return nil
@@ -540,8 +544,13 @@ func leaseFence(reg ha.Registration) func() error {
 	}
 }
 
-// report tells the task's leader that it ended; a leader of another epoch does not care.
-func (w *Worker) report(ref wire.TaskRef, state, msg string) {
+// report tells the task's leader that it ended, with the error and its class when it
+// failed; a leader of another epoch does not care.
+func (w *Worker) report(ref wire.TaskRef, state string, cause error) {
+	ev := wire.TaskEvent{Ref: ref, Worker: w.cfg.ID, State: state}
+	if cause != nil {
+		ev.Error, ev.Class = cause.Error(), failure.ClassOf(cause)
+	}
 	for range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.CheckpointTimeout)
 		addr, err := w.leaderOf(ctx, ref.Epoch)
@@ -549,7 +558,7 @@ func (w *Worker) report(ref wire.TaskRef, state, msg string) {
 			cancel()
 			return
 		}
-		err = wire.Call(ctx, w.client, addr, wire.PathTaskEvent, wire.TaskEvent{Ref: ref, Worker: w.cfg.ID, State: state, Error: msg}, nil)
+		err = wire.Call(ctx, w.client, addr, wire.PathTaskEvent, ev, nil)
 		cancel()
 		if err == nil || errors.Is(err, wire.ErrStaleAttempt) || errors.Is(err, wire.ErrStaleEpoch) {
 			return

@@ -14,6 +14,7 @@ import (
 	"net/http"
 
 	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/failure"
 )
 
 // Worker command paths (served by workers).
@@ -127,6 +128,10 @@ type TaskEvent struct {
 	Worker string  `json:"worker"`
 	State  string  `json:"state"`
 	Error  string  `json:"error,omitempty"`
+	// Class is the error's class as the worker saw it (failure.ClassOf): a fatal error
+	// fails the job, a retryable one goes to the restart strategy. Empty (a worker
+	// that sends none) reads as retryable.
+	Class failure.Class `json:"class,omitempty"`
 }
 
 // Error is the body of every error answer, of the REST API as of the internal one. Its
@@ -134,6 +139,9 @@ type TaskEvent struct {
 type Error struct {
 	Errors []string `json:"errors"`
 	Code   string   `json:"code"`
+	// Class is the class of the failure an answer reports (CodeTaskFailed,
+	// CodeJobFailed); a *RemoteError of class fatal matches failure.ErrFatal.
+	Class failure.Class `json:"class,omitempty"`
 }
 
 // Error codes.
@@ -148,6 +156,11 @@ const (
 	CodeConflict     = "conflict"
 	CodeInternal     = "internal"
 	CodeUnavailable  = "unavailable"
+	// CodeTaskFailed: a worker could not start the task it was assigned (its
+	// configuration, the database); the answer's Class says whether a restart helps.
+	CodeTaskFailed = "task_failed"
+	// CodeJobFailed: the leader failed the job (no readable checkpoint to resume from).
+	CodeJobFailed = "job_failed"
 )
 
 // The refusals of the protocol, the same on both sides of it: the side that refuses wraps
@@ -175,8 +188,12 @@ type RemoteError struct {
 	Body   Error
 }
 
-// Is reports whether target is the sentinel of e's code (ErrStaleEpoch, ErrStaleAttempt).
+// Is reports whether target is the sentinel of e's code (ErrStaleEpoch, ErrStaleAttempt),
+// or failure.ErrFatal for an answer of class fatal.
 func (e *RemoteError) Is(target error) bool {
+	if target == failure.ErrFatal {
+		return e.Body.Class == failure.Fatal
+	}
 	s, ok := sentinels[e.Body.Code]
 	return ok && s == target
 }
@@ -208,6 +225,11 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // WriteError writes an Error.
 func WriteError(w http.ResponseWriter, status int, code string, format string, args ...any) {
 	WriteJSON(w, status, Error{Errors: []string{fmt.Sprintf(format, args...)}, Code: code})
+}
+
+// WriteFailure writes err as an error answer with code and err's class.
+func WriteFailure(w http.ResponseWriter, status int, code string, err error) {
+	WriteJSON(w, status, Error{Errors: []string{err.Error()}, Code: code, Class: failure.ClassOf(err)})
 }
 
 // Call POSTs (or GETs, when in is nil) JSON to http://addr+path and decodes the answer

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/wire"
 )
 
@@ -57,5 +58,28 @@ func TestRefusalsMatchAcrossTheWire(t *testing.T) {
 	}
 	if err := call("/other"); errors.Is(err, wire.ErrStaleEpoch) || errors.Is(err, wire.ErrStaleAttempt) {
 		t.Errorf("a %s answer matches a refusal: %v", wire.CodeOf(err), err)
+	}
+}
+
+// TestFailureClassCrossesTheWire: a failure answered with WriteFailure keeps its class on
+// the calling side: a fatal one matches failure.ErrFatal, a retryable one does not.
+func TestFailureClassCrossesTheWire(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := errors.New("csv sink: OUTPUT_PATH is not writable")
+		if r.URL.Path == "/fatal" {
+			err = failure.MarkFatal(fmt.Errorf("logminer: %w", err))
+		}
+		wire.WriteFailure(w, http.StatusInternalServerError, wire.CodeTaskFailed, err)
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for path, want := range map[string]failure.Class{"/fatal": failure.Fatal, "/retryable": failure.Retryable} {
+		err := wire.Call(context.Background(), srv.Client(), addr, path, nil, nil)
+		if got := failure.ClassOf(fmt.Errorf("assign: %w", err)); got != want || wire.CodeOf(err) != wire.CodeTaskFailed {
+			t.Errorf("%s: %v: class %q, code %q; want %q, %q", path, err, got, wire.CodeOf(err), want, wire.CodeTaskFailed)
+		}
+		if !strings.Contains(err.Error(), "OUTPUT_PATH is not writable") {
+			t.Errorf("%s: %q lost the message", path, err)
+		}
 	}
 }
