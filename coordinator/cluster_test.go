@@ -23,6 +23,7 @@ import (
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/pipeline"
 	"github.com/redoflow/redoflow/rest"
+	"github.com/redoflow/redoflow/restart"
 	"github.com/redoflow/redoflow/sink/csv"
 	"github.com/redoflow/redoflow/verify"
 	"github.com/redoflow/redoflow/worker"
@@ -52,12 +53,18 @@ type env struct {
 	checkpointInterval time.Duration
 	// source, when set, makes the workers' sources; else scripted.Source over txns.
 	source func() pipeline.Source
+	// restart is the coordinators' restart strategy: by default fixed-delay, many
+	// attempts 50 ms apart.
+	restart restart.Config
 }
 
 func newEnv(t *testing.T, txns int) *env {
 	d := t.TempDir()
 	e := &env{t: t, out: filepath.Join(d, "out"), chk: filepath.Join(d, "chk"), sp: filepath.Join(d, "sp"), txns: txns,
-		log: slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})), checkpointInterval: 30 * time.Millisecond}
+		log: slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})), checkpointInterval: 30 * time.Millisecond,
+		restart: restart.DefaultConfig()}
+	e.restart.Strategy = restart.FixedDelay
+	e.restart.FixedDelay = restart.FixedDelayConfig{Attempts: 1000, Delay: 50 * time.Millisecond}
 	return e
 }
 
@@ -93,7 +100,7 @@ func (e *env) coordinator(name string, el ha.Elector, reg ha.Registry) (string, 
 	cfg.ID, cfg.Address, cfg.Listener = name, ln.Addr().String(), ln
 	cfg.CheckpointDir, cfg.SavepointDir, cfg.JobID = e.chk, e.sp, "job"
 	cfg.Elector, cfg.Registry, cfg.Logger = el, reg, e.log.With("proc", name)
-	cfg.RestartDelay = 50 * time.Millisecond
+	cfg.Restart = e.restart
 	c, err := coordinator.New(cfg)
 	if err != nil {
 		e.t.Fatal(err)

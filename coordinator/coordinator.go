@@ -17,6 +17,7 @@ import (
 	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/rest"
+	"github.com/redoflow/redoflow/restart"
 )
 
 // Config configures a Coordinator. Names in brackets are the environment variables the
@@ -43,8 +44,12 @@ type Config struct {
 	// HA_MODE=NONE, ha/zookeeper's Elector otherwise.
 	Elector  ha.Elector
 	Registry ha.Registry
-	// RestartDelay is the pause before a failed task is started again (default 1 s).
-	RestartDelay time.Duration
+	// Restart is the restart strategy of a task that failed with a retryable error, or
+	// whose worker was lost (default: Flink's exponential-delay) [RESTART_STRATEGY and
+	// the restart-strategy.* options]. A fatal error fails the job whatever it says.
+	Restart restart.Config
+	// Rand draws the exponential-delay jitter, in [0, 1); nil is math/rand/v2.
+	Rand func() float64
 	// CommandTimeout bounds a command to a worker (default 10 s).
 	CommandTimeout time.Duration
 	// Client sends commands to workers; nil uses a plain http.Client.
@@ -57,7 +62,7 @@ type Config struct {
 // must still be set.
 func DefaultConfig() Config {
 	return Config{Listen: ":8081", Mode: "NONE", JobID: "redoflow", JobName: "redoflow", Retain: 3,
-		RestartDelay: time.Second, CommandTimeout: 10 * time.Second}
+		Restart: restart.DefaultConfig(), CommandTimeout: 10 * time.Second}
 }
 
 // Validate reports the first setting that cannot work, as an error matching
@@ -79,8 +84,11 @@ func (c Config) Validate() error {
 		return bad("SAVEPOINT_DIR is empty: name a directory every worker can reach")
 	case c.Retain < 1:
 		return bad("retain %d: keep at least 1 checkpoint", c.Retain)
-	case c.RestartDelay < 0 || c.CommandTimeout <= 0:
-		return bad("RestartDelay must be >= 0 and CommandTimeout > 0")
+	case c.CommandTimeout <= 0:
+		return bad("CommandTimeout must be positive")
+	}
+	if err := c.Restart.Validate(); err != nil {
+		return bad("%v", err)
 	}
 	return nil
 }

@@ -20,10 +20,26 @@
 //
 // A worker lost with its ZooKeeper session leaves the registry: its task restarts on a free
 // slot from the latest checkpoint. A task that ends on its own is reported by its worker
-// (FAILED: restart after RestartDelay; FINISHED: the job is done, recorded with a fenced
-// write). A task its worker stopped without either (its registration lapsed for a moment
-// without the session expiring) is found missing by the leader's poll of the worker's
-// status, twice in a row, and restarted too.
+// (FINISHED: the job is done, recorded with a fenced write; FAILED: with its error and the
+// error's class). A task its worker stopped without either (its registration lapsed for a
+// moment without the session expiring) is found missing by the leader's poll of the
+// worker's status, twice in a row.
+//
+// # Failures, restarts and FAILED
+//
+// The job's lifecycle is one value (jobState, jobstate.go): CREATED, RUNNING, RESTARTING,
+// FAILED, CANCELED, FINISHED, with explicit transitions. A failure of the running attempt
+// (a reported error, a worker that could not build the task, a lost worker, a task gone)
+// goes to the restart strategy (Config.Restart, Flink's strategies, package restart),
+// which says when the task starts again; a fatal error (package failure: a purged
+// archive log, a bad setting, a missing table) or an exhausted strategy moves the job to
+// FAILED with its cause instead. FAILED is recorded with a fenced write, cause and
+// exception history included, so a new leader keeps it; GET /jobs/{id}/exceptions shows
+// it in Flink's shape. A job leaves FAILED only by a resume (POST /jobs/{id}/resume),
+// from the latest checkpoint or a savepoint.
+//
+// A latest checkpoint whose metadata does not read falls back to the previous completed
+// one, which the pointer records (latest.go); with none readable the job FAILED.
 //
 // # Scaling
 //

@@ -20,26 +20,28 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/checkpoint"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/rest"
-)
-
-// Job states, as Flink names them.
-const (
-	stateCreated    = "CREATED"
-	stateRunning    = "RUNNING"
-	stateRestarting = "RESTARTING"
-	stateCancelled  = "CANCELED"
-	stateFinished   = "FINISHED"
 )
 
 // Keys of fenced values.
 func pointerKey(job string) string { return "jobs/" + job + "/checkpoint" }
 func stateKey(job string) string   { return "jobs/" + job + "/state" }
 
-// pointer is the fenced record of the latest completed checkpoint.
+// pointer is the fenced record of the latest completed checkpoint, and of the ones
+// completed before it that retention keeps (Previous, newest first): a latest
+// checkpoint that turns out unreadable falls back to them (see resolveLatest).
 type pointer struct {
+	Path     string       `json:"path"`
+	ID       int64        `json:"id"`
+	Epoch    int64        `json:"epoch"`
+	Previous []pointerRef `json:"previous,omitempty"`
+}
+
+// pointerRef is a completed checkpoint a pointer names.
+type pointerRef struct {
 	Path  string `json:"path"`
 	ID    int64  `json:"id"`
 	Epoch int64  `json:"epoch"`
@@ -68,15 +70,7 @@ type leader struct {
 	mu         sync.Mutex
 	workers    []ha.Worker
 	acked      map[string]bool // worker ID -> has stopped every task of older epochs
-	state      string          // job state
-	final      bool            // cancelled or finished: do not schedule
-	worker     string          // worker running the current attempt ("" none)
-	attempt    int64
-	missing    int // status polls in a row that did not find the attempt on its worker
-	start, end time.Time
-	modified   time.Time
-	restarts   int
-	failedAt   time.Time
+	job        jobState        // the job's lifecycle: state, attempt, worker, failures
 	latest     pointer
 	phase      string               // of the latest checkpoint's position, as its worker decoded it
 	snapshot   []rest.SnapshotTable // its snapshot chunks, while the snapshot runs
@@ -110,7 +104,7 @@ func newLeader(c *Coordinator, l ha.Leadership) (*leader, error) {
 	return &leader{
 		c: c, l: l, epoch: l.Epoch(), store: store, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 		log:   c.log.With("epoch", l.Epoch()),
-		acked: map[string]bool{}, state: stateCreated, start: now, modified: now,
+		acked: map[string]bool{}, job: newJobState(c.cfg.Restart, c.cfg.Rand, now),
 		savepoints: map[string]*savepointOp{},
 	}, nil
 }
@@ -186,33 +180,41 @@ func (ld *leader) run(ctx context.Context) error {
 // recover reads the job's fenced state and latest checkpoint pointer.
 func (ld *leader) recover(ctx context.Context) error {
 	job := ld.c.cfg.JobID
+	var state persistedState
 	if v, err := ld.l.Get(ctx, stateKey(job)); err == nil {
-		if s := string(v); s == stateCancelled || s == stateFinished {
-			ld.state, ld.final = s, true
+		if state, err = parsePersisted(v); err != nil {
+			return fmt.Errorf("coordinator: job state %q: %w", v, err)
 		}
 	} else if !errors.Is(err, ha.ErrNoKey) {
 		return fmt.Errorf("coordinator: read job state: %w", err)
 	}
+	var latest pointer
 	v, err := ld.l.Get(ctx, pointerKey(job))
 	switch {
 	case err == nil:
-		if err := json.Unmarshal(v, &ld.latest); err != nil {
+		if err := json.Unmarshal(v, &latest); err != nil {
 			return fmt.Errorf("coordinator: checkpoint pointer %q: %w", v, err)
 		}
 	case errors.Is(err, ha.ErrNoKey):
 		// No pointer (first start, or HA_MODE=NONE after a restart): the newest checkpoint
 		// on disk of any epoch.
-		ld.latest = ld.scan()
+		latest = ld.scan()
 	default:
 		return fmt.Errorf("coordinator: read checkpoint pointer: %w", err)
 	}
-	if ld.latest.Path != "" {
-		ld.stats.restored = &rest.RestoredInfo{ID: ld.latest.ID, RestoreTimestamp: time.Now().UnixMilli(), ExternalPath: ld.latest.Path}
-	}
-	if err := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, job, ld.epoch), ld.latest); err != nil {
+	if err := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, job, ld.epoch), latest); err != nil {
 		return fmt.Errorf("coordinator: checkpoint storage: %w", err)
 	}
-	ld.log.Info("leader recovered the job", "job", job, "state", ld.state, "checkpoint", ld.latest.Path)
+	// The REST API may already ask (this leader serves it from its start).
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	ld.job.recovered(state)
+	ld.latest = latest
+	if latest.Path != "" {
+		ld.stats.restored = &rest.RestoredInfo{ID: latest.ID, RestoreTimestamp: time.Now().UnixMilli(), ExternalPath: latest.Path}
+	}
+	ld.log.Info("leader recovered the job", "job", job, "state", ld.job.status, "checkpoint", latest.Path)
+	ld.c.cfg.Metrics.JobState(job, ld.job.status == statusFailed, ld.job.restarts)
 	return nil
 }
 
@@ -262,17 +264,52 @@ func (ld *leader) schedule(ctx context.Context, g *errgroup.Group) error {
 }
 
 func (ld *leader) reconcile(ctx context.Context) {
+	ld.ackEpoch(ctx)
+
+	ld.ckptMu.Lock()
+	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
-	workers := slices.Clone(ld.workers)
+	defer ld.mu.Unlock()
+	total, free := 0, 0
+	for _, w := range ld.workers {
+		total += w.Slots
+		free += w.Slots
+		if w.ID == ld.job.worker {
+			free--
+		}
+	}
+	ld.c.cfg.Metrics.Slots(total, free)
+
+	// 2. A lost worker's task restarts elsewhere, as the restart strategy allows.
+	if w := ld.job.worker; w != "" && !slices.ContainsFunc(ld.workers, func(x ha.Worker) bool { return x.ID == w }) {
+		ld.log.Warn("worker lost, its task restarts from the latest checkpoint", "worker", w, "checkpoint", ld.latest.Path)
+		ld.failedLocked(jobFailure{Name: excWorkerLost, Class: failure.Retryable, Time: time.Now(), Worker: w, Attempt: ld.job.attempt,
+			Message: fmt.Sprintf("worker %s, which ran attempt %d, left the registry (it stopped, or its ZooKeeper session ended)", w, ld.job.attempt)})
+	}
+	ld.checkTaskRuns(ctx)
+	if !ld.job.schedulable(time.Now()) {
+		return
+	}
+	// 3. Assign once every registered worker acknowledged the epoch.
+	for _, w := range ld.workers {
+		if !ld.acked[w.ID] {
+			return
+		}
+	}
+	ld.assignLocked(ctx)
+}
+
+// ackEpoch is step 1 of reconcile: every registered worker stops the tasks of older
+// epochs before anything is assigned.
+func (ld *leader) ackEpoch(ctx context.Context) {
+	ld.mu.Lock()
 	var unacked []ha.Worker
-	for _, w := range workers {
+	for _, w := range ld.workers {
 		if !ld.acked[w.ID] {
 			unacked = append(unacked, w)
 		}
 	}
 	ld.mu.Unlock()
-
-	// 1. Every registered worker stops the tasks of older epochs before anything is assigned.
 	for _, w := range unacked {
 		cctx, cancel := context.WithTimeout(ctx, ld.c.cfg.CommandTimeout)
 		var st wire.Status
@@ -286,83 +323,96 @@ func (ld *leader) reconcile(ctx context.Context) {
 		ld.acked[w.ID] = true
 		ld.mu.Unlock()
 	}
+}
 
-	ld.ckptMu.Lock()
-	defer ld.ckptMu.Unlock()
-	ld.mu.Lock()
-	defer ld.mu.Unlock()
-	total, free := 0, 0
-	for _, w := range ld.workers {
-		total += w.Slots
-		free += w.Slots
-		if w.ID == ld.worker {
-			free--
-		}
-	}
-	ld.c.cfg.Metrics.Slots(total, free)
-
-	// 2. A lost worker's task restarts elsewhere.
-	if ld.worker != "" && !slices.ContainsFunc(ld.workers, func(w ha.Worker) bool { return w.ID == ld.worker }) {
-		ld.log.Warn("worker lost, its task restarts from the latest checkpoint", "worker", ld.worker, "checkpoint", ld.latest.Path)
-		ld.worker = ""
-		ld.restarts++
-		ld.c.cfg.Metrics.Restart()
-		ld.setState(stateRestarting)
-	}
-	// 2b. A task its worker no longer runs (stopped when the worker lost its registration
-	// for a moment, without its session expiring) restarts too. Two misses in a row: a
-	// task that ended on its own reports so at once, and that report wins.
-	if ld.worker != "" {
-		ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
-		id, addr := ld.worker, ld.workerAddr(ld.worker)
-		ld.mu.Unlock()
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		var st wire.Status
-		err := wire.Call(cctx, ld.c.client, addr, wire.PathStatus, nil, &st)
-		cancel()
-		ld.mu.Lock()
-		if err == nil && ld.worker == id && ld.attempt == ref.Attempt {
-			if slices.Contains(st.Tasks, ref) {
-				ld.missing = 0
-			} else if ld.missing++; ld.missing >= 2 {
-				ld.log.Warn("the task no longer runs on its worker, restarting it from the latest checkpoint", "worker", id, "attempt", ref.Attempt)
-				ld.worker = ""
-				ld.restarts++
-				ld.failedAt = time.Now()
-				ld.c.cfg.Metrics.Restart()
-				ld.setState(stateRestarting)
-			}
-		}
-	}
-	if ld.final || ld.worker != "" || time.Since(ld.failedAt) < ld.c.cfg.RestartDelay {
+// checkTaskRuns is step 2b of reconcile: a task its worker no longer runs (stopped when
+// the worker lost its registration for a moment, without its session expiring) restarts
+// too. Two misses in a row: a task that ended on its own reports so at once, and that
+// report wins. Called with ckptMu and mu held; mu is released during the status call.
+func (ld *leader) checkTaskRuns(ctx context.Context) {
+	if ld.job.worker == "" {
 		return
 	}
-	// 3. Assign once every registered worker acknowledged the epoch.
-	for _, w := range ld.workers {
-		if !ld.acked[w.ID] {
-			return
-		}
+	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.job.attempt}
+	id, addr := ld.job.worker, ld.workerAddr(ld.job.worker)
+	ld.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	var st wire.Status
+	err := wire.Call(cctx, ld.c.client, addr, wire.PathStatus, nil, &st)
+	cancel()
+	ld.mu.Lock()
+	if err != nil || ld.job.worker != id || ld.job.attempt != ref.Attempt {
+		return
 	}
+	if slices.Contains(st.Tasks, ref) {
+		ld.job.missing = 0
+	} else if ld.job.missing++; ld.job.missing >= 2 {
+		ld.log.Warn("the task no longer runs on its worker, restarting it from the latest checkpoint", "worker", id, "attempt", ref.Attempt)
+		ld.failedLocked(jobFailure{Name: excTaskLost, Class: failure.Retryable, Time: time.Now(), Worker: id, Address: addr, Attempt: ref.Attempt,
+			Message: fmt.Sprintf("worker %s no longer runs attempt %d (it stopped the task without reporting why)", id, ref.Attempt)})
+	}
+}
+
+// assignLocked is step 3 of reconcile: the next attempt goes to the first worker with a
+// free slot that takes it. A worker that cannot build the task (CodeTaskFailed) fails
+// the attempt with the error's class. Called with ckptMu and mu held; mu is released
+// during each call to a worker.
+func (ld *leader) assignLocked(ctx context.Context) {
 	for _, w := range ld.candidates() {
-		ld.attempt++
-		ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
+		ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.job.nextAttempt()}
 		ld.mu.Unlock()
 		cctx, cancel := context.WithTimeout(ctx, ld.c.cfg.CommandTimeout)
 		err := wire.Call(cctx, ld.c.client, w.Address, wire.PathAssign, wire.Assign{Ref: ref}, nil)
 		cancel()
 		ld.mu.Lock()
+		var re *wire.RemoteError
+		if errors.As(err, &re) && re.Body.Code == wire.CodeTaskFailed {
+			msg := strings.Join(re.Body.Errors, "; ")
+			ld.log.Warn("the worker could not start the task", "worker", w.ID, "attempt", ref.Attempt, "class", re.Body.Class, "err", msg)
+			ld.failedLocked(taskFailure(msg, failure.ParseClass(string(re.Body.Class)), w.ID, w.Address, ref.Attempt, time.Now()))
+			return
+		}
 		if err != nil {
 			ld.log.Warn("assigning the task failed", "worker", w.ID, "attempt", ref.Attempt, "err", err)
 			continue
 		}
-		if ld.final || ld.attempt != ref.Attempt {
+		if ld.job.final() || ld.job.attempt != ref.Attempt {
 			return // cancelled meanwhile: the next round cancels the assignment
 		}
-		ld.worker, ld.missing = w.ID, 0
-		ld.setState(stateRunning)
+		ld.job.running(w.ID, time.Now())
 		ld.log.Info("task assigned", "worker", w.ID, "attempt", ref.Attempt, "from", ld.latest.Path)
 		return
 	}
+}
+
+// failedLocked records a failure of the current attempt in the job's state, which
+// applies the restart strategy; a job that FAILED is recorded with a fenced write.
+// Called with ckptMu and mu held (ckptMu orders the write before a later resume's); mu
+// is released during the write.
+func (ld *leader) failedLocked(f jobFailure) {
+	if !ld.job.taskFailed(f, time.Now()) {
+		ld.c.cfg.Metrics.Restart()
+		ld.c.cfg.Metrics.JobState(ld.c.cfg.JobID, false, ld.job.restarts)
+		ld.log.Info("the task restarts as the restart strategy allows", "cause", f.Name, "class", f.Class,
+			"after", time.Until(ld.job.restartAt).Round(time.Millisecond), "restarts", ld.job.restarts, "strategy", ld.job.strategy.String())
+		ld.poke()
+		return
+	}
+	ld.failJobLocked()
+}
+
+// failJobLocked records that the job FAILED (its cause is in ld.job.cause) with a fenced
+// write, so that the next leader does not start it again. Called with ckptMu and mu
+// held; mu is released during the write.
+func (ld *leader) failJobLocked() {
+	cause := ld.job.cause
+	ld.c.cfg.Metrics.JobState(ld.c.cfg.JobID, true, ld.job.restarts)
+	ld.log.Error("job FAILED: it is not restarted; fix the cause, then resume it (POST /jobs/{id}/resume)",
+		"cause", cause.Name, "class", cause.Class, "err", cause.Message, "restarts", ld.job.restarts)
+	b := ld.job.persisted(statusFailed)
+	ld.mu.Unlock()
+	ld.persistState(statusFailed, b)
+	ld.mu.Lock()
 }
 
 // candidates are the workers with a free slot, the least loaded first (one task: any).
@@ -374,17 +424,6 @@ func (ld *leader) candidates() []ha.Worker {
 		}
 	}
 	return out
-}
-
-func (ld *leader) setState(s string) {
-	if ld.state == s {
-		return
-	}
-	ld.state = s
-	ld.modified = time.Now()
-	if s == stateCancelled || s == stateFinished {
-		ld.end = ld.modified
-	}
 }
 
 func (ld *leader) workerAddr(id string) string {
@@ -401,8 +440,8 @@ func (ld *leader) currentLocked(ref wire.TaskRef, worker string) error {
 	switch {
 	case ref.Epoch != ld.epoch:
 		return fmt.Errorf("%w: report of epoch %d, leader epoch %d", wire.ErrStaleEpoch, ref.Epoch, ld.epoch)
-	case ref.Job != ld.c.cfg.JobID || ref.Attempt != ld.attempt || worker != ld.worker:
-		return fmt.Errorf("%w: attempt %d on %s, current attempt %d on %q", wire.ErrStaleAttempt, ref.Attempt, worker, ld.attempt, ld.worker)
+	case ref.Job != ld.c.cfg.JobID || ref.Attempt != ld.job.attempt || worker != ld.job.worker:
+		return fmt.Errorf("%w: attempt %d on %s, current attempt %d on %q", wire.ErrStaleAttempt, ref.Attempt, worker, ld.job.attempt, ld.job.worker)
 	}
 	return nil
 }
@@ -467,13 +506,16 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		path, err = ld.store.Save(req.Metadata)
 	}
+	var next pointer
 	if err == nil {
-		p, _ := json.Marshal(pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch})
+		ld.mu.Lock()
+		next = ld.latest.advance(pointerRef{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}, ld.c.cfg.Retain)
+		ld.mu.Unlock()
+		p, _ := json.Marshal(next)
 		err = ld.l.FencedSet(r.Context(), pointerKey(ld.c.cfg.JobID), p)
 	}
 	if err == nil {
-		dp := pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
-		if werr := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, ld.c.cfg.JobID, ld.epoch), dp); werr != nil {
+		if werr := writeDiskPointer(epochDir(ld.c.cfg.CheckpointDir, ld.c.cfg.JobID, ld.epoch), next); werr != nil {
 			ld.log.Warn("the checkpoint pointer is in ZooKeeper but not in the checkpoint storage", "id", req.Metadata.ID, "err", werr)
 		}
 	}
@@ -490,7 +532,7 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		// recorded either way and the output is consistent with it.
 		info.Status, info.NumAckSubtasks = "COMPLETED", 1
 		ld.stats.completed++
-		ld.latest = pointer{Path: path, ID: req.Metadata.ID, Epoch: ld.epoch}
+		ld.latest = next
 		if p := req.Progress; p != nil {
 			ld.phase, ld.snapshot = p.Phase, nil
 			for _, t := range p.Tables {
@@ -518,15 +560,6 @@ func stateSize(m checkpoint.Metadata) int64 {
 	return int64(len(b))
 }
 
-func (ld *leader) handleLatest(w http.ResponseWriter, r *http.Request) {
-	ld.ckptMu.Lock()
-	defer ld.ckptMu.Unlock()
-	ld.mu.Lock()
-	p := ld.latest
-	ld.mu.Unlock()
-	wire.WriteJSON(w, http.StatusOK, wire.Latest{Path: p.Path, ID: p.ID})
-}
-
 func (ld *leader) handleTaskEvent(w http.ResponseWriter, r *http.Request) {
 	var ev wire.TaskEvent
 	if !wire.Decode(w, r, &ev) {
@@ -540,49 +573,45 @@ func (ld *leader) handleTaskEvent(w http.ResponseWriter, r *http.Request) {
 		writeRefError(w, err)
 		return
 	}
-	ld.worker = ""
-	finished := ev.State == wire.TaskFinished
-	if finished {
-		ld.final = true
-		ld.setState(stateFinished)
+	if ev.State == wire.TaskFinished {
+		ld.job.finished(time.Now())
 		ld.log.Info("job finished", "worker", ev.Worker)
+		b := ld.job.persisted(statusFinished)
+		ld.mu.Unlock()
+		ld.persistState(statusFinished, b)
 	} else {
-		ld.restarts++
-		ld.failedAt = time.Now()
-		ld.c.cfg.Metrics.Restart()
-		ld.setState(stateRestarting)
-		ld.log.Warn("task failed, restarting from the latest checkpoint", "worker", ev.Worker, "attempt", ev.Ref.Attempt, "err", ev.Error, "checkpoint", ld.latest.Path)
-	}
-	ld.mu.Unlock()
-	if finished {
-		ld.persistState(stateFinished)
+		class := failure.ParseClass(string(ev.Class))
+		ld.log.Warn("task failed", "worker", ev.Worker, "attempt", ev.Ref.Attempt, "class", class, "err", ev.Error, "checkpoint", ld.latest.Path)
+		ld.failedLocked(taskFailure(ev.Error, class, ev.Worker, ld.workerAddr(ev.Worker), ev.Ref.Attempt, time.Now()))
+		ld.mu.Unlock()
 	}
 	ld.poke()
 	wire.WriteJSON(w, http.StatusOK, struct{}{})
 }
 
-// persistState records a final job state with a fenced write, so that the next leader does
-// not start a cancelled or finished job again.
-func (ld *leader) persistState(s string) {
+// persistState records a terminal job state (b, from jobState.persisted) with a fenced
+// write, so that the next leader does not start a failed, cancelled or finished job
+// again.
+func (ld *leader) persistState(s jobStatus, b []byte) {
 	ctx, cancel := context.WithTimeout(ld.ctx, ld.c.cfg.CommandTimeout)
 	defer cancel()
-	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(s)); err != nil {
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), b); err != nil {
 		ld.log.Warn("recording the job state failed", "state", s, "err", err)
 	}
 }
 
-// stopTask cancels the running attempt (if any) and marks the job final.
-func (ld *leader) stopTask(ctx context.Context, final string) error {
-	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(final)); err != nil {
+// stopTask cancels the running attempt (if any) and ends the job in state final
+// (CANCELED or FINISHED).
+func (ld *leader) stopTask(ctx context.Context, final jobStatus) error {
+	b, _ := json.Marshal(persistedState{State: final, Time: time.Now().UnixMilli()})
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), b); err != nil {
 		return notLeader(err)
 	}
 	ld.ckptMu.Lock()
 	ld.mu.Lock()
-	ld.final = true
-	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
-	addr := ld.workerAddr(ld.worker)
-	ld.worker = ""
-	ld.setState(final)
+	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.job.attempt}
+	addr := ld.workerAddr(ld.job.stopped(final, time.Now()))
+	ld.c.cfg.Metrics.JobState(ld.c.cfg.JobID, false, ld.job.restarts)
 	ld.mu.Unlock()
 	ld.ckptMu.Unlock()
 	if addr == "" {
@@ -602,11 +631,12 @@ func newTriggerID() string {
 	return hex.EncodeToString(b)
 }
 
-// savepoint runs a savepoint command for trigger id; then stops the job as final says.
-func (ld *leader) savepoint(id, dir, final string) {
+// savepoint runs a savepoint command for trigger id; then stops the job as final says
+// ("" keeps it running).
+func (ld *leader) savepoint(id, dir string, final jobStatus) {
 	ld.mu.Lock()
-	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.attempt}
-	addr := ld.workerAddr(ld.worker)
+	ref := wire.TaskRef{Job: ld.c.cfg.JobID, Task: "0", Epoch: ld.epoch, Attempt: ld.job.attempt}
+	addr := ld.workerAddr(ld.job.worker)
 	ld.mu.Unlock()
 	// A savepoint waits for a transaction boundary and a checkpoint: allow it longer than
 	// a plain command, and give up when the leadership ends.
@@ -667,14 +697,16 @@ func (b backend) Overview(context.Context) (rest.Overview, error) {
 		o.SlotsTotal += w.Slots
 	}
 	o.SlotsAvailable = o.SlotsTotal
-	if ld.worker != "" {
+	if ld.job.worker != "" {
 		o.SlotsAvailable--
 	}
-	switch ld.state {
-	case stateCancelled:
+	switch ld.job.status {
+	case statusCancelled:
 		o.JobsCancelled = 1
-	case stateFinished:
+	case statusFinished:
 		o.JobsFinished = 1
+	case statusFailed:
+		o.JobsFailed = 1
 	default:
 		o.JobsRunning = 1
 	}
@@ -685,25 +717,28 @@ func (b backend) Overview(context.Context) (rest.Overview, error) {
 var Version = "redoflow-dev"
 
 func (ld *leader) overviewLocked(now time.Time) rest.JobOverview {
+	j := &ld.job
 	end := int64(-1)
-	d := now.Sub(ld.start).Milliseconds()
-	if !ld.end.IsZero() {
-		end = ld.end.UnixMilli()
-		d = ld.end.Sub(ld.start).Milliseconds()
+	d := now.Sub(j.start).Milliseconds()
+	if !j.end.IsZero() {
+		end = j.end.UnixMilli()
+		d = j.end.Sub(j.start).Milliseconds()
 	}
 	tasks := map[string]int{"running": 0, "finished": 0, "canceled": 0, "failed": 0, "created": 0, "scheduled": 0, "deploying": 0, "reconciling": 0, "initializing": 0, "canceling": 0, "total": 1}
 	switch {
-	case ld.worker != "":
+	case j.worker != "":
 		tasks["running"] = 1
-	case ld.state == stateFinished:
+	case j.status == statusFinished:
 		tasks["finished"] = 1
-	case ld.state == stateCancelled:
+	case j.status == statusCancelled:
 		tasks["canceled"] = 1
+	case j.status == statusFailed:
+		tasks["failed"] = 1
 	default:
 		tasks["scheduled"] = 1
 	}
-	return rest.JobOverview{JID: ld.c.cfg.JobID, Name: ld.c.cfg.JobName, State: ld.state, StartTime: ld.start.UnixMilli(),
-		EndTime: end, Duration: d, LastModification: ld.modified.UnixMilli(), Tasks: tasks}
+	return rest.JobOverview{JID: ld.c.cfg.JobID, Name: ld.c.cfg.JobName, State: string(j.status), StartTime: j.start.UnixMilli(),
+		EndTime: end, Duration: d, LastModification: j.mod.UnixMilli(), Tasks: tasks}
 }
 
 func (b backend) Jobs(context.Context) ([]rest.JobOverview, error) {
@@ -725,18 +760,20 @@ func (b backend) Job(_ context.Context, id string) (rest.JobDetail, error) {
 	defer ld.mu.Unlock()
 	now := time.Now()
 	o := ld.overviewLocked(now)
-	vstate := stateCreated
-	if ld.worker != "" {
-		vstate = stateRunning
-	} else if ld.final {
-		vstate = ld.state
+	j := &ld.job
+	vstate := statusCreated
+	if j.worker != "" {
+		vstate = statusRunning
+	} else if j.final() {
+		vstate = j.status
 	}
 	return rest.JobDetail{
 		JID: o.JID, Name: o.Name, IsStoppable: false, State: o.State, StartTime: o.StartTime, EndTime: o.EndTime,
-		Duration: o.Duration, Now: now.UnixMilli(), Timestamps: map[string]int64{ld.state: ld.modified.UnixMilli(), stateCreated: ld.start.UnixMilli()},
-		Vertices: []rest.Vertex{{ID: "0", Name: "LogMiner source -> CSV sink", Parallelism: 1, Status: vstate,
-			StartTime: o.StartTime, EndTime: o.EndTime, Duration: o.Duration, TaskManager: ld.worker}},
-		StatusCounts: map[string]int{vstate: 1}, Restarts: ld.restarts,
+		Duration: o.Duration, Now: now.UnixMilli(),
+		Timestamps: map[string]int64{string(j.status): j.mod.UnixMilli(), string(statusCreated): j.start.UnixMilli()},
+		Vertices: []rest.Vertex{{ID: "0", Name: "LogMiner source -> CSV sink", Parallelism: 1, Status: string(vstate),
+			StartTime: o.StartTime, EndTime: o.EndTime, Duration: o.Duration, TaskManager: j.worker}},
+		StatusCounts: map[string]int{string(vstate): 1}, Restarts: j.restarts,
 		Phase: ld.phase, Snapshot: slices.Clone(ld.snapshot),
 	}, nil
 }
@@ -811,7 +848,7 @@ func (b backend) TaskManagers(context.Context) ([]rest.TaskManager, error) {
 	out := []rest.TaskManager{}
 	for _, w := range ld.workers {
 		free := w.Slots
-		if w.ID == ld.worker {
+		if w.ID == ld.job.worker {
 			free--
 		}
 		port := 0
@@ -823,16 +860,16 @@ func (b backend) TaskManagers(context.Context) ([]rest.TaskManager, error) {
 	return out, nil
 }
 
-func (b backend) trigger(id, dir, final string) (string, error) {
+func (b backend) trigger(id, dir string, final jobStatus) (string, error) {
 	ld, err := b.job(id)
 	if err != nil {
 		return "", err
 	}
 	ld.mu.Lock()
-	running := ld.worker != ""
+	running, state := ld.job.worker != "", ld.job.status
 	ld.mu.Unlock()
 	if !running {
-		return "", fmt.Errorf("%w: job %s has no running task (state %s); retry once it runs", rest.ErrConflict, id, ld.state)
+		return "", fmt.Errorf("%w: job %s has no running task (state %s); retry once it runs", rest.ErrConflict, id, state)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -846,15 +883,15 @@ func (b backend) trigger(id, dir, final string) (string, error) {
 }
 
 func (b backend) TriggerSavepoint(_ context.Context, id, dir string, cancelJob bool) (string, error) {
-	final := ""
+	var final jobStatus
 	if cancelJob {
-		final = stateCancelled
+		final = statusCancelled
 	}
 	return b.trigger(id, dir, final)
 }
 
 func (b backend) Stop(_ context.Context, id, dir string) (string, error) {
-	return b.trigger(id, dir, stateFinished)
+	return b.trigger(id, dir, statusFinished)
 }
 
 func (b backend) SavepointStatus(_ context.Context, id, trigger string) (rest.SavepointStatus, error) {
@@ -894,7 +931,7 @@ func (b backend) Resume(ctx context.Context, id, savepoint string) error {
 	ld.ckptMu.Lock()
 	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
-	running := !ld.final
+	running := !ld.job.final()
 	ld.mu.Unlock()
 	if running {
 		return fmt.Errorf("%w: job %s is running: cancel or stop it first", rest.ErrConflict, id)
@@ -905,7 +942,8 @@ func (b backend) Resume(ctx context.Context, id, savepoint string) error {
 			return notLeader(err)
 		}
 	}
-	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), []byte(stateCreated)); err != nil {
+	b2, _ := json.Marshal(persistedState{State: statusCreated, Time: time.Now().UnixMilli()})
+	if err := ld.l.FencedSet(ctx, stateKey(ld.c.cfg.JobID), b2); err != nil {
 		return notLeader(err)
 	}
 	ld.mu.Lock()
@@ -913,9 +951,8 @@ func (b backend) Resume(ctx context.Context, id, savepoint string) error {
 		ld.latest = from
 		ld.stats.restored = &rest.RestoredInfo{ID: from.ID, RestoreTimestamp: time.Now().UnixMilli(), IsSavepoint: true, ExternalPath: from.Path}
 	}
-	ld.final, ld.end = false, time.Time{}
-	ld.start = time.Now()
-	ld.setState(stateCreated)
+	ld.job.resumed(time.Now())
+	ld.c.cfg.Metrics.JobState(ld.c.cfg.JobID, false, ld.job.restarts)
 	ld.mu.Unlock()
 	ld.log.Info("job resumed", "from", ld.latest.Path)
 	ld.poke()
@@ -927,5 +964,5 @@ func (b backend) Cancel(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return ld.stopTask(ctx, stateCancelled)
+	return ld.stopTask(ctx, statusCancelled)
 }

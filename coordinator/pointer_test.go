@@ -3,6 +3,7 @@ package coordinator
 import (
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -53,13 +54,13 @@ func TestScanIgnoresUnrecordedCheckpoints(t *testing.T) {
 	}
 	saveCheckpoint(t, e3, job, 5) // and lost ZooKeeper before recording 5
 
-	if got := ld.scan(); got != p3 {
+	if got := ld.scan(); !reflect.DeepEqual(got, p3) {
 		t.Fatalf("scan = %+v, want %+v", got, p3)
 	}
 	if got := ld.latestIn(e1, 1); got.ID != 2 || got.Path != p2 {
 		t.Fatalf("latestIn(a directory without a pointer) = %+v, want checkpoint 2", got)
 	}
-	if got := ld.latestIn(filepath.Join(root, "nothing"), 9); got != (pointer{}) {
+	if got := ld.latestIn(filepath.Join(root, "nothing"), 9); !reflect.DeepEqual(got, pointer{}) {
 		t.Fatalf("latestIn(missing) = %+v", got)
 	}
 }

@@ -23,6 +23,12 @@ type Metrics struct {
 	SlotsFree            prometheus.Gauge
 	Restarts             prometheus.Counter
 	TasksRunning         prometheus.Gauge
+	// The leader's view of the job, as Flink's job metrics name it: restarts under this
+	// leadership (numRestarts, and its deprecated alias fullRestarts), and the jobs in
+	// state FAILED.
+	NumRestarts  *prometheus.GaugeVec // label: job_id
+	FullRestarts *prometheus.GaugeVec // label: job_id
+	JobsFailed   prometheus.Gauge
 	// The initial snapshot's progress, per table (SCHEMA.TABLE).
 	SnapshotRowsRead      *prometheus.GaugeVec
 	SnapshotRowsEstimated *prometheus.GaugeVec
@@ -47,6 +53,12 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		SlotsFree:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_slots_free", Help: "Task slots without a task."}),
 		Restarts:             prometheus.NewCounter(prometheus.CounterOpts{Name: "redoflow_restarts_total", Help: "Task restarts after a failure, a lost worker or a failover."}),
 		TasksRunning:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_tasks_running", Help: "Tasks running in this process."}),
+		NumRestarts: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_jobmanager_job_numRestarts",
+			Help: "Restarts of the job's task under the current leader (Flink's numRestarts)."}, []string{"job_id"}),
+		FullRestarts: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_jobmanager_job_fullRestarts",
+			Help: "The same as redoflow_jobmanager_job_numRestarts (Flink's deprecated fullRestarts)."}, []string{"job_id"}),
+		JobsFailed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "redoflow_jobs_failed",
+			Help: "Jobs in state FAILED, as the leader sees them (GET /overview jobs-failed)."}),
 		SnapshotRowsRead: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_rows_read",
 			Help: "Rows the initial snapshot has read and handed over, per table (rate() gives rows/s)."}, []string{"table"}),
 		SnapshotRowsEstimated: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "redoflow_snapshot_rows_estimated",
@@ -58,6 +70,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	for _, c := range []prometheus.Collector{m.HasLeader, m.IsLeader, m.LeaderChanges, m.CheckpointsCompleted, m.CheckpointsFailed,
 		m.CheckpointDuration, m.RecordsOut, m.LagMillis, m.LagSCN, m.OpenTransactions, m.SlotsTotal, m.SlotsFree, m.Restarts, m.TasksRunning,
+		m.NumRestarts, m.FullRestarts, m.JobsFailed,
 		m.SnapshotRowsRead, m.SnapshotRowsEstimated, m.SnapshotChunksDone, m.SnapshotChunksTotal} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -117,6 +130,16 @@ func (m *Metrics) Restart() {
 	if m != nil {
 		m.Restarts.Inc()
 	}
+}
+
+// JobState records the leader's view of job: FAILED or not, and its restarts.
+func (m *Metrics) JobState(job string, failed bool, restarts int) {
+	if m == nil {
+		return
+	}
+	m.NumRestarts.WithLabelValues(job).Set(float64(restarts))
+	m.FullRestarts.WithLabelValues(job).Set(float64(restarts))
+	m.JobsFailed.Set(b2f(failed))
 }
 
 func (m *Metrics) Tasks(n int) {

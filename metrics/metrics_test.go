@@ -27,10 +27,12 @@ func TestMetricsOnTheirOwnRegistry(t *testing.T) {
 	m.Record("FINANCE_USER.TRANS_INFO")
 	m.Slots(12, 11)
 	m.Restart()
+	m.JobState("redoflow", true, 3)
 	var none *metrics.Metrics // records nothing, panics never
 	none.SetLeader(true, true)
 	none.Record("X")
 	none.Checkpoint(true, 1)
+	none.JobState("redoflow", true, 1)
 
 	rec := httptest.NewRecorder()
 	metrics.Handler(reg).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -41,6 +43,8 @@ func TestMetricsOnTheirOwnRegistry(t *testing.T) {
 		"redoflow_checkpoint_duration_seconds_count 1", `redoflow_records_out_total{table="FINANCE_USER.TRANS_INFO"} 1`,
 		"redoflow_slots_total 12", "redoflow_slots_free 11", "redoflow_restarts_total 1",
 		"redoflow_lag_milliseconds 0", "redoflow_lag_scn 0", "redoflow_open_transactions 0",
+		`redoflow_jobmanager_job_numRestarts{job_id="redoflow"} 3`, `redoflow_jobmanager_job_fullRestarts{job_id="redoflow"} 3`,
+		"redoflow_jobs_failed 1",
 	} {
 		if !strings.Contains(string(b), want+"\n") {
 			t.Errorf("metrics lack %q", want)

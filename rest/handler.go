@@ -28,6 +28,10 @@ type Backend interface {
 	Jobs(ctx context.Context) ([]JobOverview, error)
 	Job(ctx context.Context, id string) (JobDetail, error)
 	Checkpoints(ctx context.Context, id string) (Checkpoints, error)
+	// Exceptions returns the job's failures: its root exception and the whole history
+	// the leader keeps, newest first (the handler applies maxExceptions and
+	// failureLabelFilter).
+	Exceptions(ctx context.Context, id string) (JobExceptions, error)
 	TaskManagers(ctx context.Context) ([]TaskManager, error)
 	// TriggerSavepoint starts a savepoint into dir (inside SAVEPOINT_DIR, checked by the
 	// handler) and returns its trigger id; with cancelJob the job is cancelled after it.
@@ -36,7 +40,7 @@ type Backend interface {
 	Stop(ctx context.Context, id, dir string) (string, error)
 	SavepointStatus(ctx context.Context, id, trigger string) (SavepointStatus, error)
 	Cancel(ctx context.Context, id string) error
-	// Resume runs a cancelled or finished job again: from savepoint when it is not empty
+	// Resume runs a failed, cancelled or finished job again: from savepoint when it is not empty
 	// (a savepoint directory inside SAVEPOINT_DIR, checked by the handler), else from the
 	// latest checkpoint. Jobs are defined by configuration: this replaces Flink's
 	// re-submission with `flink run -s`.
@@ -109,6 +113,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	m.HandleFunc("PATCH /jobs/{id}", h.cancel)
 	m.HandleFunc("GET /jobs/{id}/yarn-cancel", h.cancel)
 	m.HandleFunc("GET /jobs/{id}/checkpoints", h.checkpoints)
+	m.HandleFunc("GET /jobs/{id}/exceptions", h.exceptions)
 	m.HandleFunc("POST /jobs/{id}/savepoints", h.savepoint)
 	m.HandleFunc("GET /jobs/{id}/savepoints/{trigger}", h.savepointStatus)
 	m.HandleFunc("POST /jobs/{id}/stop", h.stop)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,6 +59,18 @@ func (f *fake) Checkpoints(context.Context, string) (rest.Checkpoints, error) {
 	return rest.Checkpoints{}, nil
 }
 func (f *fake) TaskManagers(context.Context) ([]rest.TaskManager, error) { return nil, nil }
+func (f *fake) Exceptions(_ context.Context, id string) (rest.JobExceptions, error) {
+	if id != "j" {
+		return rest.JobExceptions{}, rest.ErrNotFound
+	}
+	root, ts := "redoflow.FatalError: logminer: redo log missing", int64(3000)
+	out := rest.JobExceptions{RootException: &root, Timestamp: &ts}
+	for i, class := range []string{"fatal", "retryable", "retryable"} {
+		out.ExceptionHistory.Entries = append(out.ExceptionHistory.Entries, rest.RootExceptionInfo{
+			ExceptionName: "e" + strconv.Itoa(i), Timestamp: int64(3000 - i), FailureLabels: map[string]string{"class": class}})
+	}
+	return out, nil
+}
 func (f *fake) TriggerSavepoint(_ context.Context, _, dir string, _ bool) (string, error) {
 	f.triggered = dir
 	return "t1", nil
@@ -173,5 +186,50 @@ func TestLeaderAndStandby(t *testing.T) {
 	leaderKnown = false
 	if resp, body = do(t, standby, "GET", "/jobs", ""); resp.StatusCode != 503 || !strings.Contains(body, wire.CodeNoLeader) {
 		t.Errorf("no leader: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestExceptions: GET /jobs/{id}/exceptions has Flink's shape (root-exception, timestamp,
+// all-exceptions, truncated, exceptionHistory.entries and truncated), and takes Flink's
+// maxExceptions and failureLabelFilter.
+func TestExceptions(t *testing.T) {
+	h, err := rest.NewHandler(rest.Config{Backend: &fake{}, SavepointDir: "/sp", HA: func() rest.HAStatus { return rest.HAStatus{Role: "leader"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, map[string]any, []string) {
+		resp, body := do(t, h, "GET", path, "")
+		var v map[string]any
+		json.Unmarshal([]byte(body), &v)
+		var names []string
+		if hist, ok := v["exceptionHistory"].(map[string]any); ok {
+			for _, e := range hist["entries"].([]any) {
+				names = append(names, e.(map[string]any)["exceptionName"].(string))
+			}
+		}
+		return resp.StatusCode, v, names
+	}
+	code, v, names := get("/jobs/j/exceptions")
+	for _, k := range []string{"root-exception", "timestamp", "all-exceptions", "truncated", "exceptionHistory"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("no %q in %v", k, v)
+		}
+	}
+	if code != 200 || v["root-exception"] != "redoflow.FatalError: logminer: redo log missing" || strings.Join(names, ",") != "e0,e1,e2" {
+		t.Fatalf("exceptions: %d %v %v", code, v, names)
+	}
+	if _, v, names = get("/jobs/j/exceptions?maxExceptions=1"); strings.Join(names, ",") != "e0" || v["exceptionHistory"].(map[string]any)["truncated"] != true {
+		t.Errorf("maxExceptions=1: %v, %v", names, v["exceptionHistory"])
+	}
+	if _, _, names = get("/jobs/j/exceptions?failureLabelFilter=class:retryable"); strings.Join(names, ",") != "e1,e2" {
+		t.Errorf("failureLabelFilter=class:retryable: %v", names)
+	}
+	for _, bad := range []string{"?maxExceptions=-1", "?maxExceptions=x", "?failureLabelFilter=class"} {
+		if code, _, _ := get("/jobs/j/exceptions" + bad); code != 400 {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+	if code, _, _ := get("/jobs/nope/exceptions"); code != 404 {
+		t.Errorf("unknown job: %d, want 404", code)
 	}
 }

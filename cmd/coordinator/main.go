@@ -42,6 +42,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	cc.ID, cc.Listen, cc.Mode = cfg.Node.ID, n.Listen(cfg.RestPort), cfg.HA.Mode
 	cc.JobID, cc.JobName = cfg.JobID, cfg.JobID
 	cc.CheckpointDir, cc.SavepointDir = cfg.CheckpointDir, cfg.SavepointDir
+	cc.Restart = cfg.Restart
 	cc.Logger, cc.Metrics = log, m
 
 	// On SIGTERM the coordinator resigns at once (its Run does so first); the ZooKeeper
