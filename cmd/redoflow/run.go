@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/failure"
+	"github.com/redoflow/redoflow/internal/ctxsleep"
 	"github.com/redoflow/redoflow/jobspec"
+	"github.com/redoflow/redoflow/restart"
 )
 
 func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,12 +56,48 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return scn, err == nil
 		}
 	}
+	return runRestarting(ctx, cfg, opts, restart.New(cfg.Restart, nil), stdout, log)
+}
+
+// runRestarting runs the job, and runs it again from its latest checkpoint after a
+// retryable failure, as the restart strategy (RESTART_STRATEGY) allows. A fatal error,
+// or a failure the strategy allows no restart for, ends it: the job FAILED, and the
+// error says which and why.
+func runRestarting(ctx context.Context, cfg config.Config, opts jobspec.Options, tracker *restart.Tracker, stdout io.Writer, log *slog.Logger) error {
+	for {
+		completed, err := runOnce(ctx, cfg, opts, stdout, log)
+		switch {
+		case err == nil, ctx.Err() != nil:
+			return err
+		case errors.Is(err, config.ErrInvalid):
+			// A setting the job's parts refuse: exit 2, as the ones config refuses.
+			return usageErr(err)
+		case failure.IsFatal(err):
+			return fmt.Errorf("job FAILED and not restarted: the error is fatal, a restart would fail the same way: %w", err)
+		}
+		at, ok := tracker.Failure(time.Now())
+		if !ok {
+			return fmt.Errorf("job FAILED: the restart strategy %s allows no more restarts: %w", tracker.Config(), err)
+		}
+		log.Warn("job failed, restarting it from the latest checkpoint", "err", err, "class", failure.Retryable,
+			"after", time.Until(at).Round(time.Millisecond), "strategy", tracker.Config().String())
+		if ctxsleep.For(ctx, time.Until(at)) != nil {
+			return ctx.Err()
+		}
+		if completed {
+			// The savepoint started the first run; later ones resume from the
+			// checkpoints taken since.
+			opts.FromSavepoint = ""
+		}
+	}
+}
+
+// runOnce builds the job, runs it until it drains, fails or ctx ends, and closes it. It
+// reports whether the run completed a checkpoint.
+func runOnce(ctx context.Context, cfg config.Config, opts jobspec.Options, stdout io.Writer, log *slog.Logger) (bool, error) {
 	job, err := jobspec.Build(cfg, opts)
 	if err != nil {
-		if errors.Is(err, config.ErrInvalid) {
-			return usageErr(err)
-		}
-		return err
+		return false, err
 	}
 	defer job.Close()
 	log.Info("job starting", "job", cfg.JobID, "tables", cfg.Tables, "output", cfg.OutputPath,
@@ -67,8 +106,8 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	began := time.Now()
 	err = job.Run(ctx)
 	stopProgress()
-	// The summary of this process's run: what it delivered, by origin (the
-	// snapshot's rows, the changes read from LogMiner), whatever the end.
+	// The summary of this run: what it delivered, by origin (the snapshot's rows, the
+	// changes read from LogMiner), whatever the end.
 	st := job.Stats
 	log.Info("job ended", "drained", err == nil, "mode", cfg.Scan.StartupMode, "changes", st.Changes(),
 		"snapshot_rows", st.SnapshotRows(), "redo_changes", st.RedoChanges(),
@@ -77,5 +116,5 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "redoflow run: drained; %d changes captured (%d snapshot rows, %d from the redo), final checkpoint %d\n",
 			st.Changes(), st.SnapshotRows(), st.RedoChanges(), st.LastCheckpoint().ID)
 	}
-	return err
+	return st.LastCheckpoint().ID > 0, err
 }
