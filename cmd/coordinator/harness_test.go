@@ -197,11 +197,14 @@ func (c *cluster) startCoordinator(i int) *proc {
 	return p
 }
 
-func (c *cluster) startWorker(i int) *proc {
+func (c *cluster) startWorker(i int) *proc { return c.startWorkerEnv(i, c.env) }
+
+// startWorkerEnv starts worker i with env instead of the cluster's.
+func (c *cluster) startWorkerEnv(i int, env []string) *proc {
 	port := freePort(c.t)
 	p := c.start(fmt.Sprintf("worker%d", i), filepath.Join(binDir, "worker"), []string{"-bind", "127.0.0.1",
 		"-port", fmt.Sprint(port), "-metrics-port", fmt.Sprint(freePort(c.t)), "-node-id", fmt.Sprintf("w%d", i),
-		"-until-truth", c.truth}, c.env, port)
+		"-until-truth", c.truth}, env, port)
 	c.workers = append(c.workers, p)
 	return p
 }
