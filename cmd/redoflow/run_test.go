@@ -108,3 +108,50 @@ func TestRefusedWhileAnotherJobHoldsTheDirectories(t *testing.T) {
 		l.Release()
 	}
 }
+
+// runEnv sets the environment of a standalone job against the database at addr.
+func runEnv(t *testing.T, addr string, set map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	host, port, _ := strings.Cut(addr, ":")
+	for k, v := range map[string]string{
+		"DATABASE_HOST": host, "DATABASE_PORT": port, "DATABASE_SID": "REDOFLOW", "DATABASE_USERNAME": "system",
+		"DATABASE_PASSWORD": "helowin", "DATABASE_SCHEMA": "FINANCE_USER", "DATABASE_TABLES": "TRANS_INFO",
+		"OUTPUT_PATH": filepath.Join(dir, "out"), "CHECKPOINT_DIR": filepath.Join(dir, "chk"), "SAVEPOINT_DIR": filepath.Join(dir, "sp"),
+	} {
+		t.Setenv(k, v)
+	}
+	for k, v := range set {
+		t.Setenv(k, v)
+	}
+}
+
+// TestRunRestartsAsTheStrategyAllows: a retryable failure (the database refuses
+// connections) runs the standalone job again as RESTART_STRATEGY allows; once it allows
+// no more, the job FAILED and the command exits 1 saying so.
+func TestRunRestartsAsTheStrategyAllows(t *testing.T) {
+	runEnv(t, "127.0.0.1:"+freeTCPPort(t), map[string]string{"RESTART_STRATEGY": "fixed-delay",
+		"RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS": "2", "RESTART_STRATEGY_FIXED_DELAY_DELAY": "10 ms"})
+	code, _, stderr := run(t, "run")
+	if code != exitFailure || !strings.Contains(stderr, "job FAILED: the restart strategy fixed-delay(attempts=2, delay=10ms) allows no more restarts") {
+		t.Fatalf("exit %d; want %d and the strategy's verdict", code, exitFailure)
+	}
+	if n := strings.Count(stderr, `msg="job starting"`); n != 3 {
+		t.Errorf("the job started %d times, want 3 (2 restarts)", n)
+	}
+}
+
+// TestRunFatalErrorIsNotRestarted: a fatal error (a table that is not there) fails the
+// standalone job at once, whatever the strategy (the default restarts without limit).
+func TestRunFatalErrorIsNotRestarted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runEnv(t, startSim(t, ctx), map[string]string{"DATABASE_TABLES": "NO_SUCH_TABLE"})
+	code, _, stderr := run(t, "run")
+	if code != exitFailure || !strings.Contains(stderr, "job FAILED and not restarted: the error is fatal") || !strings.Contains(stderr, "NO_SUCH_TABLE") {
+		t.Fatalf("exit %d; want %d and a fatal error naming the table", code, exitFailure)
+	}
+	if n := strings.Count(stderr, `msg="job starting"`); n != 1 {
+		t.Errorf("the job started %d times, want 1", n)
+	}
+}
