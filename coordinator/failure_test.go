@@ -84,6 +84,9 @@ func checkFailed(t *testing.T, addr, wantName, want string) rest.JobExceptions {
 	var jo struct{ Jobs []rest.JobOverview }
 	getJSON(addr, "/overview", &o)
 	getJSON(addr, "/jobs/overview", &jo)
+	if d := jobOf(t, addr); d.State != "FAILED" {
+		t.Errorf("GET /jobs/job: state %s, want FAILED", d.State)
+	}
 	if o.JobsFailed != 1 || o.JobsRunning != 0 || len(jo.Jobs) != 1 || jo.Jobs[0].State != "FAILED" || jo.Jobs[0].Tasks["failed"] != 1 || jo.Jobs[0].EndTime <= 0 {
 		t.Errorf("overview %+v, jobs overview %+v: want the job FAILED", o, jo.Jobs)
 	}
