@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/redoflow/redoflow/failure"
 )
 
 // ErrOutputWithoutCheckpoint is matched by the error of a fresh start (no
@@ -32,8 +34,11 @@ func (e *OutputError) Error() string {
 		"or start from a savepoint, or move these files away to start over", e.Dir, e.Task, e.Files[0], more)
 }
 
-// Is makes an OutputError match ErrOutputWithoutCheckpoint.
-func (e *OutputError) Is(target error) bool { return target == ErrOutputWithoutCheckpoint }
+// Is makes an OutputError match ErrOutputWithoutCheckpoint, and failure.ErrFatal: the
+// job fails instead of restarting.
+func (e *OutputError) Is(target error) bool {
+	return target == ErrOutputWithoutCheckpoint || target == failure.ErrFatal
+}
 
 // StartFresh is the start of a task that has no checkpoint to resume from.
 // It returns an *OutputError if OUTPUT_PATH holds committed files of the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redoflow/redoflow/change"
+	"github.com/redoflow/redoflow/failure"
 )
 
 // TestFreshStartRefusedOverCommittedOutput: a fresh start (Restore without a
@@ -71,7 +72,7 @@ func TestFreshStartRefusedOverCommittedOutput(t *testing.T) {
 	before, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
 	err = (PipelineSink{S: newSink(t, dir, c, 64)}).Restore(context.Background(), nil)
 	var oe *OutputError
-	if !errors.Is(err, ErrOutputWithoutCheckpoint) || !errors.As(err, &oe) || len(oe.Files) != 3 ||
+	if !errors.Is(err, ErrOutputWithoutCheckpoint) || !failure.IsFatal(err) || !errors.As(err, &oe) || len(oe.Files) != 3 ||
 		!strings.Contains(err.Error(), strconv.Quote(dir)) || !strings.Contains(err.Error(), filepath.Join("FINANCE_USER.TRANS_INFO", "part-0-")) ||
 		!strings.Contains(err.Error(), "start from a savepoint") {
 		t.Fatalf("fresh start over committed output: %v", err)
