@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/redoflow/redoflow/config"
+	"github.com/redoflow/redoflow/failure"
 	"github.com/redoflow/redoflow/internal/oraerr"
 	"github.com/redoflow/redoflow/internal/testport"
 	"github.com/redoflow/redoflow/jobspec"
@@ -250,6 +251,11 @@ func TestConnectFailuresSayWhatFailed(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "grant") ||
 				!errors.As(err, &ce) || ce.Permanent != tc.permanent {
 				t.Fatalf("Run = %v;\nwant a connection error (permanent %v) saying %q, and no grant", err, tc.permanent, tc.want)
+			}
+			// A permanent one is fatal: the job fails instead of restarting (and retrying a
+			// refused login until the account locks).
+			if failure.IsFatal(err) != tc.permanent {
+				t.Fatalf("Run = %v: fatal %v, want %v", err, failure.IsFatal(err), tc.permanent)
 			}
 			t.Log(err)
 		})

@@ -258,7 +258,8 @@ func (j *Job) Run(ctx context.Context) error {
 // reported as what it is (oraerr.Connect: DNS, network, listener, service, login)
 // rather than as the failure of the first query. A failure that may pass (a network
 // down, a listener not up yet) is tried again as the reader would, REDOFLOW_RETRY_MAX
-// times in a row with its backoff; a permanent one (a login refused) fails at once.
+// times in a row with its backoff; a permanent one (a login refused) fails at once, and
+// is fatal (failure.ErrFatal): the job is not restarted.
 func (j *Job) connect(ctx context.Context) error {
 	for failures := 0; ; {
 		err := ping(ctx, j.db)
@@ -267,8 +268,13 @@ func (j *Job) connect(ctx context.Context) error {
 		}
 		err = oraerr.Connect(err, j.target)
 		var ce *oraerr.ConnectError
-		if !errors.As(err, &ce) || ce.Permanent {
+		if !errors.As(err, &ce) {
 			return fmt.Errorf("jobspec: %w", err)
+		}
+		if ce.Permanent {
+			// Restarting fails the same way until the settings or the account change, and
+			// logins retried without end may lock the account: fatal.
+			return failure.MarkFatal(fmt.Errorf("jobspec: %w", err))
 		}
 		failures++
 		if failures > j.retry.RetryMax {

@@ -130,7 +130,7 @@ func runEnv(t *testing.T, addr string, set map[string]string) {
 // connections) runs the standalone job again as RESTART_STRATEGY allows; once it allows
 // no more, the job FAILED and the command exits 1 saying so.
 func TestRunRestartsAsTheStrategyAllows(t *testing.T) {
-	runEnv(t, "127.0.0.1:"+freeTCPPort(t), map[string]string{"RESTART_STRATEGY": "fixed-delay",
+	runEnv(t, "127.0.0.1:"+freeTCPPort(t), map[string]string{"REDOFLOW_RETRY_MAX": "0", "RESTART_STRATEGY": "fixed-delay",
 		"RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS": "2", "RESTART_STRATEGY_FIXED_DELAY_DELAY": "10 ms"})
 	code, _, stderr := run(t, "run")
 	if code != exitFailure || !strings.Contains(stderr, "job FAILED: the restart strategy fixed-delay(attempts=2, delay=10ms) allows no more restarts") {
