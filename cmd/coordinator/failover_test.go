@@ -39,7 +39,7 @@ func (c *cluster) failover(sig syscall.Signal) time.Duration {
 // running the task is killed; after each drill the job runs again and new CSV rows are
 // committed; at the end verify finds 0 missing, 0 duplicated, 0 mismatched.
 func TestClusterFailover(t *testing.T) {
-	c := newCluster(t, 1, 16000, 400)
+	c := newCluster(t, 1, 40000, 400)
 	defer c.dumpLogs()
 	c.startCoordinator(0)
 	c.startCoordinator(1)

@@ -29,7 +29,7 @@ func (c *cluster) leaders() []*proc {
 // leads; resumed, the old leader has stepped down and its writes are fenced. verify finds
 // 0 missing, 0 duplicated, 0 mismatched.
 func TestClusterZooKeeperOutage(t *testing.T) {
-	c := newCluster(t, 3, 16000, 400)
+	c := newCluster(t, 3, 40000, 400)
 	defer c.dumpLogs()
 	c.startCoordinator(0)
 	c.startCoordinator(1)

@@ -13,7 +13,7 @@ import (
 // latest checkpoint from that storage and republishes the pointer. The job
 // runs on; verify finds every change exactly once.
 func TestClusterZooKeeperWiped(t *testing.T) {
-	c := newCluster(t, 1, 16000, 400)
+	c := newCluster(t, 1, 40000, 400)
 	defer c.dumpLogs()
 	c.startCoordinator(0)
 	c.startCoordinator(1)
