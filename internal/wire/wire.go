@@ -1,7 +1,9 @@
 // Package wire holds the HTTP/JSON messages between redoflow's coordinators and workers.
 // Every command and report carries the leader epoch it was issued under: a worker refuses
 // commands of an epoch older than the newest it has seen, and the leader refuses reports
-// of another epoch or of a task attempt it no longer runs.
+// of another epoch or of a task attempt it no longer runs. Every request and answer is
+// signed with the cluster secret (Auth, in auth.go): the protocol is served on ports of
+// its own, never on the public REST port.
 package wire
 
 import (
@@ -96,6 +98,11 @@ type Checkpoint struct {
 type Progress struct {
 	Phase  string          `json:"phase"`
 	Tables []TableProgress `json:"tables,omitempty"`
+	// RestartSCN and CommitSCN are, in the stream phase, where mining resumes and the
+	// highest commit covered. Within one task attempt neither goes back: the leader
+	// refuses a checkpoint whose do.
+	RestartSCN uint64 `json:"restart_scn,omitempty"`
+	CommitSCN  uint64 `json:"commit_scn,omitempty"`
 }
 
 // TableProgress is one table's snapshot chunks done and in all.
@@ -161,6 +168,12 @@ const (
 	CodeTaskFailed = "task_failed"
 	// CodeJobFailed: the leader failed the job (no readable checkpoint to resume from).
 	CodeJobFailed = "job_failed"
+	// CodeBadCheckpoint refuses a checkpoint that cannot follow the latest one.
+	CodeBadCheckpoint = "bad_checkpoint"
+	// CodeUnknownEpoch refuses a command of an epoch the worker has not seen elected.
+	CodeUnknownEpoch = "unknown_epoch"
+	// CodeUnauthorized answers a REST operation without the REST token (HTTP 401).
+	CodeUnauthorized = "unauthorized"
 )
 
 // The refusals of the protocol, the same on both sides of it: the side that refuses wraps
@@ -174,12 +187,22 @@ var (
 	// ErrStaleAttempt refuses a report from a task attempt the leader no longer runs. Code
 	// CodeStaleAttempt.
 	ErrStaleAttempt = errors.New("stale task attempt")
+	// ErrBadCheckpoint refuses a checkpoint of the current attempt that cannot follow the
+	// latest one: of another job, without the task's sink state, not numbered above the
+	// latest, or whose position goes back within the attempt. Code CodeBadCheckpoint.
+	ErrBadCheckpoint = errors.New("checkpoint refused")
+	// ErrUnknownEpoch refuses a command of an epoch newer than any leader the worker has
+	// observed in the election: epochs come from the election, not from the commands.
+	// Code CodeUnknownEpoch.
+	ErrUnknownEpoch = errors.New("unknown leader epoch")
 )
 
 // sentinels maps the codes of the protocol's refusals to their errors.
 var sentinels = map[string]error{
-	CodeStaleEpoch:   ErrStaleEpoch,
-	CodeStaleAttempt: ErrStaleAttempt,
+	CodeStaleEpoch:    ErrStaleEpoch,
+	CodeStaleAttempt:  ErrStaleAttempt,
+	CodeBadCheckpoint: ErrBadCheckpoint,
+	CodeUnknownEpoch:  ErrUnknownEpoch,
 }
 
 // RemoteError is an error answer. errors.Is matches it with the sentinel of its code.
@@ -188,8 +211,8 @@ type RemoteError struct {
 	Body   Error
 }
 
-// Is reports whether target is the sentinel of e's code (ErrStaleEpoch, ErrStaleAttempt),
-// or failure.ErrFatal for an answer of class fatal.
+// Is reports whether target is the sentinel of e's code (ErrStaleEpoch, ErrStaleAttempt,
+// ErrBadCheckpoint, ErrUnknownEpoch), or failure.ErrFatal for an answer of class fatal.
 func (e *RemoteError) Is(target error) bool {
 	if target == failure.ErrFatal {
 		return e.Body.Class == failure.Fatal
