@@ -34,8 +34,9 @@ type Config struct {
 	RestPort           int
 	MetricsPort        int
 
-	HA   HA
-	Node Node
+	HA      HA
+	Node    Node
+	Cluster Cluster
 
 	RollSize   int64
 	RollAge    time.Duration
@@ -197,6 +198,7 @@ func Default() Config {
 		MetricsPort:        9249,
 		HA:                 HA{Mode: "NONE", PathRoot: "/redoflow", ClusterID: "/default", SessionTimeout: 6 * time.Second},
 		Node:               Node{WorkerPort: 6121},
+		Cluster:            Cluster{InternalPort: 6123},
 		RollSize:           128 << 20,
 		RollAge:            60 * time.Second,
 		DeadLetter:         "dead-letter",
@@ -222,6 +224,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	l.scan(&c)
 	l.reader(&c)
 	l.errs = append(l.errs, loadRestart(lookup, &c.Restart)...)
+	l.cluster(&c.Cluster)
 	return c, errors.Join(l.errs...)
 }
 
