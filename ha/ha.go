@@ -12,6 +12,9 @@ type Candidate struct {
 	ID string `json:"id"`
 	// Address is where the leader serves its REST API (host:port); standbys forward there.
 	Address string `json:"address"`
+	// Internal is where the leader serves the internal protocol (host:port), which
+	// workers call: checkpoints and task events.
+	Internal string `json:"internal,omitempty"`
 }
 
 // LeaderInfo is the current leader as observers see it. The zero value means no leader.
