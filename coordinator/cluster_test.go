@@ -56,13 +56,27 @@ type env struct {
 	// restart is the coordinators' restart strategy: by default fixed-delay, many
 	// attempts 50 ms apart.
 	restart restart.Config
+	// auth is the cluster's, of testSecret.
+	auth *wire.Auth
+}
+
+// testSecret is the cluster secret of the tests' clusters.
+var testSecret = []byte("redoflow-test-cluster-secret-0123456789")
+
+func newAuth(t *testing.T, secret []byte) *wire.Auth {
+	t.Helper()
+	a, err := wire.NewAuth(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func newEnv(t *testing.T, txns int) *env {
 	d := t.TempDir()
 	e := &env{t: t, out: filepath.Join(d, "out"), chk: filepath.Join(d, "chk"), sp: filepath.Join(d, "sp"), txns: txns,
 		log: slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})), checkpointInterval: 30 * time.Millisecond,
-		restart: restart.DefaultConfig()}
+		restart: restart.DefaultConfig(), auth: newAuth(t, testSecret)}
 	e.restart.Strategy = restart.FixedDelay
 	e.restart.FixedDelay = restart.FixedDelayConfig{Attempts: 1000, Delay: 50 * time.Millisecond}
 	return e
@@ -95,9 +109,16 @@ func listen(t *testing.T) net.Listener {
 }
 
 func (e *env) coordinator(name string, el ha.Elector, reg ha.Registry) (string, context.CancelFunc) {
-	ln := listen(e.t)
+	addr, _, cancel := e.coordinatorAt(name, el, reg)
+	return addr, cancel
+}
+
+// coordinatorAt starts a coordinator and returns its REST and internal addresses.
+func (e *env) coordinatorAt(name string, el ha.Elector, reg ha.Registry) (string, string, context.CancelFunc) {
+	ln, iln := listen(e.t), listen(e.t)
 	cfg := coordinator.DefaultConfig()
 	cfg.ID, cfg.Address, cfg.Listener = name, ln.Addr().String(), ln
+	cfg.InternalAddress, cfg.InternalListener, cfg.Auth = iln.Addr().String(), iln, e.auth
 	cfg.CheckpointDir, cfg.SavepointDir, cfg.JobID = e.chk, e.sp, "job"
 	cfg.Elector, cfg.Registry, cfg.Logger = el, reg, e.log.With("proc", name)
 	cfg.Restart = e.restart
@@ -105,7 +126,7 @@ func (e *env) coordinator(name string, el ha.Elector, reg ha.Registry) (string, 
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return cfg.Address, e.run(name, c.Run)
+	return cfg.Address, cfg.InternalAddress, e.run(name, c.Run)
 }
 
 func (e *env) worker(name string, lw worker.LeaderWatcher, reg ha.Registry) context.CancelFunc {
@@ -117,7 +138,7 @@ func (e *env) workerAt(name string, lw worker.LeaderWatcher, reg ha.Registry) (s
 	ln := listen(e.t)
 	cfg := worker.DefaultConfig()
 	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = name, ln.Addr().String(), ln, 2
-	cfg.Leader, cfg.Registry, cfg.Logger = lw, reg, e.log.With("proc", name)
+	cfg.Leader, cfg.Registry, cfg.Logger, cfg.Auth = lw, reg, e.log.With("proc", name), e.auth
 	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: e.checkpointInterval, Logger: cfg.Logger,
 		New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
 			kc := csv.DefaultConfig()
@@ -262,14 +283,14 @@ func TestTaskGoneFromItsWorkerRestarts(t *testing.T) {
 	var st wire.Status
 	deadline := time.Now().Add(waitLimit)
 	for len(st.Tasks) == 0 && time.Now().Before(deadline) {
-		wire.Call(context.Background(), http.DefaultClient, waddr, wire.PathStatus, nil, &st)
+		wire.Call(context.Background(), e.auth.Client(nil), waddr, wire.PathStatus, nil, &st)
 		time.Sleep(10 * time.Millisecond)
 	}
 	if len(st.Tasks) != 1 {
 		t.Fatalf("worker status %+v", st)
 	}
 	time.Sleep(200 * time.Millisecond) // a few checkpoints
-	if err := wire.Call(context.Background(), http.DefaultClient, waddr, wire.PathCancel, wire.Cancel{Ref: st.Tasks[0]}, nil); err != nil {
+	if err := wire.Call(context.Background(), e.auth.Client(nil), waddr, wire.PathCancel, wire.Cancel{Ref: st.Tasks[0]}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, addr, "FINISHED")

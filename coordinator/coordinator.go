@@ -15,6 +15,7 @@ import (
 	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha"
 	"github.com/redoflow/redoflow/internal/ctxsleep"
+	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/metrics"
 	"github.com/redoflow/redoflow/rest"
 	"github.com/redoflow/redoflow/restart"
@@ -32,6 +33,21 @@ type Config struct {
 	Listener net.Listener
 	// Listen is the REST listen address, e.g. ":8081" [REST_PORT].
 	Listen string
+	// InternalAddress is the host:port workers reach this coordinator's internal protocol
+	// at [REDOFLOW_ADVERTISED_HOST + REDOFLOW_INTERNAL_PORT]: checkpoints and task
+	// events, never served on the REST port.
+	InternalAddress string
+	// InternalListener serves the internal protocol; nil listens on InternalListen,
+	// e.g. ":6123" [REDOFLOW_INTERNAL_PORT].
+	InternalListener net.Listener
+	InternalListen   string
+	// Auth signs the commands to workers and checks the requests of the internal
+	// protocol [REDOFLOW_CLUSTER_SECRET]. Required: wire.Insecure() is the explicit
+	// development mode.
+	Auth *wire.Auth
+	// RestToken, when set, is the bearer token the REST API's operations require
+	// [REDOFLOW_REST_TOKEN].
+	RestToken string
 	// Mode is HA_MODE, reported by GET /ha.
 	Mode string
 	// JobID and JobName name the one job the configuration defines [REDOFLOW_JOB_ID].
@@ -58,10 +74,10 @@ type Config struct {
 	Metrics *metrics.Metrics // nil records nothing
 }
 
-// DefaultConfig returns the defaults; Elector, Registry, Address, directories and the job
-// must still be set.
+// DefaultConfig returns the defaults; Elector, Registry, Address, InternalAddress, Auth,
+// directories and the job must still be set.
 func DefaultConfig() Config {
-	return Config{Listen: ":8081", Mode: "NONE", JobID: "redoflow", JobName: "redoflow", Retain: 3,
+	return Config{Listen: ":8081", InternalListen: ":6123", Mode: "NONE", JobID: "redoflow", JobName: "redoflow", Retain: 3,
 		Restart: restart.DefaultConfig(), CommandTimeout: 10 * time.Second}
 }
 
@@ -76,6 +92,12 @@ func (c Config) Validate() error {
 		return bad("Address is empty: set REDOFLOW_ADVERTISED_HOST so that workers and the standby reach this coordinator")
 	case c.Listener == nil && c.Listen == "":
 		return bad("REST_PORT: no listen address")
+	case c.InternalAddress == "":
+		return bad("InternalAddress is empty: set REDOFLOW_ADVERTISED_HOST so that workers reach this coordinator")
+	case c.InternalListener == nil && c.InternalListen == "":
+		return bad("REDOFLOW_INTERNAL_PORT: no listen address")
+	case c.Auth == nil:
+		return bad("no cluster authentication: set REDOFLOW_CLUSTER_SECRET (or REDOFLOW_INSECURE_CLUSTER=true for development)")
 	case c.JobID == "":
 		return bad("REDOFLOW_JOB_ID is empty")
 	case c.CheckpointDir == "":
@@ -112,59 +134,84 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.ID == "" {
 		cfg.ID = cfg.Address
 	}
-	c := &Coordinator{cfg: cfg, log: cfg.Logger, client: cfg.Client}
+	c := &Coordinator{cfg: cfg, log: cfg.Logger, client: cfg.Auth.Client(cfg.Client)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.log = c.log.With("component", "coordinator", "id", cfg.ID)
-	if c.client == nil {
-		c.client = &http.Client{}
-	}
 	return c, nil
 }
 
-// Run serves the REST API and campaigns until ctx is done, leading while elected. It
-// returns ctx.Err() once everything it started has stopped.
+// Run serves the REST API and the internal protocol, and campaigns until ctx is done,
+// leading while elected. It returns ctx.Err() once everything it started has stopped.
 func (c *Coordinator) Run(ctx context.Context) error {
 	h, err := rest.NewHandler(rest.Config{
-		Backend: backend{c}, HA: c.haStatus, SavepointDir: c.cfg.SavepointDir,
-		Internal: http.HandlerFunc(c.serveInternal), Logger: c.log,
+		Backend: backend{c}, HA: c.haStatus, SavepointDir: c.cfg.SavepointDir, Token: c.cfg.RestToken, Logger: c.log,
 	})
 	if err != nil {
 		return err
 	}
-	ln := c.cfg.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", c.cfg.Listen); err != nil {
-			return fmt.Errorf("coordinator: REST_PORT: %w", err)
-		}
+	ln, err := listen(c.cfg.Listener, c.cfg.Listen, "REST_PORT")
+	if err != nil {
+		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	iln, err := listen(c.cfg.InternalListener, c.cfg.InternalListen, "REDOFLOW_INTERNAL_PORT")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	internal := http.NewServeMux()
+	internal.HandleFunc("POST "+wire.PathCheckpoint, c.serveInternal)
+	internal.HandleFunc("GET "+wire.PathLatest, c.serveInternal)
+	internal.HandleFunc("POST "+wire.PathTaskEvent, c.serveInternal)
+	servers := []struct {
+		name string
+		srv  *http.Server
+		ln   net.Listener
+	}{
+		{"REST", &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, ln},
+		{"internal", &http.Server{Handler: c.cfg.Auth.Handler(c.cfg.InternalAddress, c.log, internal), ReadHeaderTimeout: 10 * time.Second}, iln},
+	}
 
 	// Shutdown order: when ctx ends, (1) the campaign loop resigns at once, so a standby
 	// leads within a ZooKeeper round trip, and waits for the leader's goroutines; (2) the
-	// observer stops; (3) the REST server stops accepting and finishes its requests within
-	// 5 s. (1) does not wait for (3): resigning first is the point of SIGTERM handling.
+	// observer stops; (3) the REST and internal servers stop accepting and finish their
+	// requests within 5 s. (1) does not wait for (3): resigning first is the point of
+	// SIGTERM handling.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return c.campaign(gctx) })
 	g.Go(func() error { return c.observe(gctx) })
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("coordinator: REST server: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	})
+	for _, s := range servers {
+		g.Go(func() error {
+			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("coordinator: %s server: %w", s.name, err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+			defer cancel()
+			return s.srv.Shutdown(sctx)
+		})
+	}
 	err = g.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// listen returns ln, or a listener on addr; variable names the setting in errors.
+func listen(ln net.Listener, addr, variable string) (net.Listener, error) {
+	if ln != nil {
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: %s: %w", variable, err)
+	}
+	return ln, nil
 }
 
 // observe follows the leader for /ha, forwarding and the has-leader metric.
@@ -188,7 +235,7 @@ func (c *Coordinator) observe(ctx context.Context) error {
 
 // campaign campaigns and leads, again after every lost leadership, until ctx ends.
 func (c *Coordinator) campaign(ctx context.Context) error {
-	cand := ha.Candidate{ID: c.cfg.ID, Address: c.cfg.Address}
+	cand := ha.Candidate{ID: c.cfg.ID, Address: c.cfg.Address, Internal: c.cfg.InternalAddress}
 	for {
 		l, err := c.cfg.Elector.Campaign(ctx, cand)
 		if err != nil {

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -73,6 +74,7 @@ type leader struct {
 	job        jobState        // the job's lifecycle: state, attempt, worker, failures
 	latest     pointer
 	phase      string               // of the latest checkpoint's position, as its worker decoded it
+	progress   *wire.Progress       // of the current attempt's latest checkpoint; nil before its first
 	snapshot   []rest.SnapshotTable // its snapshot chunks, while the snapshot runs
 	stats      ckptStats
 	savepoints map[string]*savepointOp
@@ -380,6 +382,7 @@ func (ld *leader) assignLocked(ctx context.Context) {
 			return // cancelled meanwhile: the next round cancels the assignment
 		}
 		ld.job.running(w.ID, time.Now())
+		ld.progress = nil
 		ld.log.Info("task assigned", "worker", w.ID, "attempt", ref.Attempt, "from", ld.latest.Path)
 		return
 	}
@@ -446,7 +449,8 @@ func (ld *leader) currentLocked(ref wire.TaskRef, worker string) error {
 	return nil
 }
 
-// serveInternal serves the worker protocol on the leader.
+// serveInternal serves the worker protocol on the internal port; Run's Auth.Handler lets
+// only requests signed with the cluster secret reach it.
 func (c *Coordinator) serveInternal(w http.ResponseWriter, r *http.Request) {
 	ld := c.current()
 	if ld == nil {
@@ -465,8 +469,52 @@ func (c *Coordinator) serveInternal(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// followsLocked refuses a checkpoint of the current attempt that cannot follow the latest
+// completed one. The leader cannot read the database: it cannot tell how far a task
+// could have read. What it can hold a task to is its own history: the checkpoint is of
+// this job, carries the task's sink state, is numbered above the latest completed one,
+// and within one attempt its position never goes back (a task resumed from a
+// checkpoint mines again from its restart SCN, so neither the restart SCN nor the
+// highest commit covered ever decreases, and the phase never returns to the snapshot).
+func (ld *leader) followsLocked(req wire.Checkpoint) error {
+	m := req.Metadata
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: checkpoint %d: %s", wire.ErrBadCheckpoint, m.ID, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case m.JobID != ld.c.cfg.JobID:
+		return bad("of job %q, this cluster runs job %q", m.JobID, ld.c.cfg.JobID)
+	case absent(m.Source):
+		return bad("no source position")
+	case absent(m.Sinks[req.Ref.Task]):
+		return bad("no sink state of task %s", req.Ref.Task)
+	case m.ID <= ld.latest.ID:
+		return bad("not numbered above the latest completed checkpoint, %d", ld.latest.ID)
+	}
+	p, last := req.Progress, ld.progress
+	if p == nil || last == nil {
+		return nil
+	}
+	switch {
+	case last.Phase == "stream" && p.Phase != "stream":
+		return bad("phase %q after %q within one attempt", p.Phase, last.Phase)
+	case p.RestartSCN < last.RestartSCN || p.CommitSCN < last.CommitSCN:
+		return bad("the position goes back within one attempt: restart SCN %d and commit SCN %d after %d and %d",
+			p.RestartSCN, p.CommitSCN, last.RestartSCN, last.CommitSCN)
+	}
+	return nil
+}
+
+// absent reports whether a JSON value is missing or null.
+func absent(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) == 0 || bytes.Equal(v, []byte("null"))
+}
+
 func writeRefError(w http.ResponseWriter, err error) {
 	switch {
+	case errors.Is(err, wire.ErrBadCheckpoint):
+		wire.WriteError(w, http.StatusConflict, wire.CodeBadCheckpoint, "%v", err)
 	case errors.Is(err, wire.ErrStaleEpoch):
 		wire.WriteError(w, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
 	case errors.Is(err, wire.ErrStaleAttempt):
@@ -498,6 +546,9 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 	defer ld.ckptMu.Unlock()
 	ld.mu.Lock()
 	err := ld.currentLocked(req.Ref, req.Worker)
+	if err == nil {
+		err = ld.followsLocked(req)
+	}
 	ld.mu.Unlock()
 	if err == nil {
 		err = ld.l.Err()
@@ -534,6 +585,7 @@ func (ld *leader) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
 		ld.stats.completed++
 		ld.latest = next
 		if p := req.Progress; p != nil {
+			ld.progress = p
 			ld.phase, ld.snapshot = p.Phase, nil
 			for _, t := range p.Tables {
 				ld.snapshot = append(ld.snapshot, rest.SnapshotTable{Table: t.Table, ChunksDone: t.ChunksDone, ChunksTotal: t.ChunksTotal})
@@ -563,6 +615,10 @@ func stateSize(m checkpoint.Metadata) int64 {
 func (ld *leader) handleTaskEvent(w http.ResponseWriter, r *http.Request) {
 	var ev wire.TaskEvent
 	if !wire.Decode(w, r, &ev) {
+		return
+	}
+	if ev.State != wire.TaskFailed && ev.State != wire.TaskFinished {
+		wire.WriteError(w, http.StatusBadRequest, wire.CodeBadRequest, "task event state %q: want %s or %s", ev.State, wire.TaskFailed, wire.TaskFinished)
 		return
 	}
 	ld.ckptMu.Lock()
@@ -656,6 +712,10 @@ func (ld *leader) savepoint(id, dir string, final jobStatus) {
 	op.done = true
 	if err != nil {
 		op.err = err.Error()
+		if wire.CodeOf(err) == wire.CodeNotFound {
+			// The worker's words name the attempt; the REST API shows no attempt.
+			op.err = "the task stopped before the savepoint was taken; retry once the job runs"
+		}
 		ld.log.Warn("savepoint failed", "trigger", id, "err", err)
 		return
 	}

@@ -643,3 +643,17 @@ func PhaseProgress(pos []byte) (phase string, tables []ChunkProgress, err error)
 	}
 	return p.Phase, tables, nil
 }
+
+// StreamSCNs reads a job's position as its checkpoints store it and, in the
+// stream phase, returns the restart SCN and the highest commit SCN it covers
+// (logminer.PositionSCNs); ok is false in another phase or for a position
+// that does not decode. The worker sends them with each checkpoint: within
+// one task attempt neither ever goes back, which the leader checks.
+func StreamSCNs(pos []byte) (restart, committed uint64, ok bool) {
+	var p position
+	if json.Unmarshal(pos, &p) != nil || p.Phase != PhaseStream {
+		return 0, 0, false
+	}
+	restart, committed, err := logminer.PositionSCNs(change.Position(p.Stream))
+	return restart, committed, err == nil
+}

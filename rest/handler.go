@@ -2,6 +2,8 @@ package rest
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,9 +68,10 @@ type Config struct {
 	HA func() HAStatus
 	// SavepointDir is SAVEPOINT_DIR: savepoint targets must lie inside it.
 	SavepointDir string
-	// Internal, when set, serves /internal/ (the coordinator-worker protocol); it is never
-	// forwarded.
-	Internal http.Handler
+	// Token, when set, is the bearer token the operations (savepoint, stop, cancel,
+	// resume) require in an "Authorization: Bearer <token>" header
+	// [REDOFLOW_REST_TOKEN]. Reads need none, as in Flink.
+	Token string
 	// Transport forwards to the leader; nil uses http.DefaultTransport.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
@@ -133,11 +136,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wire.WriteJSON(w, http.StatusOK, st)
 		return
 	case strings.HasPrefix(r.URL.Path, "/internal/"):
-		if h.cfg.Internal == nil {
-			wire.WriteError(w, http.StatusNotFound, wire.CodeNotFound, "no internal API here")
-			return
-		}
-		h.cfg.Internal.ServeHTTP(w, r)
+		// The coordinator-worker protocol has its own port, and is never forwarded.
+		wire.WriteError(w, http.StatusNotFound, wire.CodeNotFound, "no API at %s %s: the internal protocol is not served on the REST port", r.Method, r.URL.Path)
+		return
+	case isOperation(r) && !h.authorized(r):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="redoflow"`)
+		wire.WriteError(w, http.StatusUnauthorized, wire.CodeUnauthorized, "%s %s changes the job: it needs the REST token (Authorization: Bearer <REDOFLOW_REST_TOKEN>)", r.Method, r.URL.Path)
 		return
 	case st.Role == "leader":
 		h.mux.ServeHTTP(w, r)
@@ -150,6 +154,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.forward(w, r, st)
+}
+
+// isOperation reports whether r asks for one of the operations that change the job: the
+// only requests the API serves that are not reads (savepoint, stop, cancel, resume; any
+// method but GET and HEAD, and Flink's legacy GET /jobs/{id}/yarn-cancel).
+func isOperation(r *http.Request) bool {
+	return (r.Method != http.MethodGet && r.Method != http.MethodHead) || strings.HasSuffix(r.URL.Path, "/yarn-cancel")
+}
+
+// authorized reports whether r carries the REST token, or no token is configured. The
+// comparison takes the same time whatever the token sent.
+func (h *handler) authorized(r *http.Request) bool {
+	if h.cfg.Token == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(h.cfg.Token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // forward proxies the request to the leader.

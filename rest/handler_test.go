@@ -233,3 +233,72 @@ func TestExceptions(t *testing.T) {
 		t.Errorf("unknown job: %d, want 404", code)
 	}
 }
+
+// TestOperationsNeedTheToken: with a REST token, the operations (savepoint, stop, cancel,
+// resume; Flink's legacy GET yarn-cancel too) need it, on the leader and before a
+// standby forwards; reads need none. The internal protocol is not served on the REST
+// port at all, whatever the role.
+func TestOperationsNeedTheToken(t *testing.T) {
+	const token = "rest-token-0123456789"
+	lf := &fake{}
+	leader, err := rest.NewHandler(rest.Config{Backend: lf, SavepointDir: "/sp", Token: token, HA: func() rest.HAStatus {
+		return rest.HAStatus{Role: "leader", ID: "c0", Epoch: 4}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(leader)
+	defer srv.Close()
+	sf := &fake{}
+	standby, _ := rest.NewHandler(rest.Config{Backend: sf, SavepointDir: "/sp", Token: token, HA: func() rest.HAStatus {
+		return rest.HAStatus{Role: "standby", ID: "c1", LeaderID: "c0", LeaderAddress: strings.TrimPrefix(srv.URL, "http://"), Epoch: 4}
+	}})
+	ops := []struct{ method, path, body string }{
+		{"POST", "/jobs/j/savepoints", `{"target-directory": "/sp/x"}`},
+		{"POST", "/jobs/j/stop", `{"targetDirectory": "/sp/y"}`},
+		{"PATCH", "/jobs/j?mode=cancel", ""},
+		{"GET", "/jobs/j/yarn-cancel", ""},
+		{"POST", "/jobs/j/resume", `{}`},
+	}
+	for _, h := range []struct {
+		name string
+		h    http.Handler
+	}{{"leader", leader}, {"standby", standby}} {
+		for _, op := range ops {
+			for _, auth := range []string{"", "Bearer wrong-token", "Basic " + token, token} {
+				req := httptest.NewRequest(op.method, op.path, strings.NewReader(op.body))
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				rec := httptest.NewRecorder()
+				h.h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), wire.CodeUnauthorized) || rec.Header().Get("WWW-Authenticate") == "" {
+					t.Errorf("%s: %s %s with %q: %d %s, want 401", h.name, op.method, op.path, auth, rec.Code, rec.Body)
+				}
+			}
+		}
+		if lf.cancelled || lf.triggered != "" || sf.cancelled || sf.triggered != "" {
+			t.Fatalf("%s: an operation without the token reached a backend: %+v %+v", h.name, lf, sf)
+		}
+	}
+	// With the token the operations go through; reads never need it.
+	for _, op := range ops {
+		req := httptest.NewRequest(op.method, op.path, strings.NewReader(op.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		leader.ServeHTTP(rec, req)
+		if rec.Code != http.StatusAccepted {
+			t.Errorf("%s %s with the token: %d %s", op.method, op.path, rec.Code, rec.Body)
+		}
+	}
+	if resp, body := do(t, standby, "GET", "/overview", ""); resp.StatusCode != 200 {
+		t.Errorf("read without the token: %d %s", resp.StatusCode, body)
+	}
+	for _, h := range []http.Handler{leader, standby} {
+		for _, p := range []string{wire.PathCheckpoint, wire.PathTaskEvent, wire.PathLatest} {
+			if resp, body := do(t, h, "POST", p, `{"ref":{"job":"j","task":"0","epoch":4,"attempt":1},"state":"FINISHED"}`); resp.StatusCode != 404 {
+				t.Errorf("POST %s on the REST port: %d %s, want 404", p, resp.StatusCode, body)
+			}
+		}
+	}
+}

@@ -80,6 +80,7 @@ func progressOf(pos []byte) *wire.Progress {
 		return nil
 	}
 	p := &wire.Progress{Phase: phase}
+	p.RestartSCN, p.CommitSCN, _ = jobspec.StreamSCNs(pos)
 	for _, t := range tables {
 		p.Tables = append(p.Tables, wire.TableProgress{Table: t.Table, ChunksDone: t.ChunksDone, ChunksTotal: t.ChunksTotal})
 	}

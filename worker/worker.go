@@ -95,9 +95,13 @@ type Config struct {
 	// CheckpointTimeout bounds a checkpoint hand-off to the leader (default 5 s): a leader
 	// that does not answer in time fails the checkpoint, and nothing is published.
 	CheckpointTimeout time.Duration
-	Client            *http.Client
-	Logger            *slog.Logger
-	Metrics           *metrics.Metrics
+	// Auth checks the leader's commands and signs this worker's calls to the leader
+	// [REDOFLOW_CLUSTER_SECRET]. Required: wire.Insecure() is the explicit development
+	// mode.
+	Auth    *wire.Auth
+	Client  *http.Client
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
 }
 
 // DefaultConfig returns the defaults.
@@ -124,6 +128,8 @@ func (c Config) Validate() error {
 		return bad("no task builder")
 	case c.CheckpointTimeout <= 0:
 		return bad("checkpoint timeout must be positive")
+	case c.Auth == nil:
+		return bad("no cluster authentication: set REDOFLOW_CLUSTER_SECRET (or REDOFLOW_INSECURE_CLUSTER=true for development)")
 	}
 	return nil
 }
@@ -161,14 +167,11 @@ func New(cfg Config) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger, client: cfg.Client, tasks: map[string]*task{}, observed: make(chan struct{})}
+	w := &Worker{cfg: cfg, log: cfg.Logger, client: cfg.Auth.Client(cfg.Client), tasks: map[string]*task{}, observed: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
 	w.log = w.log.With("component", "worker", "id", cfg.ID)
-	if w.client == nil {
-		w.client = &http.Client{}
-	}
 	return w, nil
 }
 
@@ -188,7 +191,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	mux.HandleFunc("POST "+wire.PathCancel, w.handleCancel)
 	mux.HandleFunc("POST "+wire.PathSavepoint, w.handleSavepoint)
 	mux.HandleFunc("GET "+wire.PathStatus, w.handleStatus)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: w.cfg.Auth.Handler(w.cfg.Address, w.log, mux), ReadHeaderTimeout: 10 * time.Second}
 	w.cfg.Metrics.Slots(w.cfg.Slots, w.cfg.Slots)
 
 	// Shutdown order: when ctx ends, (1) every task takes a last checkpoint (bounded by
@@ -336,8 +339,12 @@ func (w *Worker) stopTasks(f func(*task) bool) {
 	}
 }
 
-// seeEpoch records epoch, refusing older ones, and stops the tasks of older epochs.
-func (w *Worker) seeEpoch(epoch int64) error {
+// seeEpoch records epoch, refusing older ones and ones no leader was elected with, and
+// stops the tasks of older epochs.
+func (w *Worker) seeEpoch(ctx context.Context, epoch int64) error {
+	if err := w.elected(ctx, epoch); err != nil {
+		return err
+	}
 	w.mu.Lock()
 	if epoch < w.epoch {
 		cur := w.epoch
@@ -348,6 +355,29 @@ func (w *Worker) seeEpoch(epoch int64) error {
 	w.mu.Unlock()
 	w.stopTasks(func(t *task) bool { return t.ref.Epoch < epoch })
 	return nil
+}
+
+// elected returns once a leader of epoch or a newer one has been observed in the
+// election, or ErrUnknownEpoch after CheckpointTimeout. Epochs come from the election:
+// a command cannot raise the newest epoch this worker knows beyond any that was elected,
+// which would make it refuse every real leader. A leader's first command may arrive
+// before its election is observed here, hence the wait.
+func (w *Worker) elected(ctx context.Context, epoch int64) error {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.CheckpointTimeout)
+	defer cancel()
+	for {
+		w.mu.Lock()
+		seen, observed := w.leaderEpoch, w.observed
+		w.mu.Unlock()
+		if epoch <= seen {
+			return nil
+		}
+		select {
+		case <-observed:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: command of epoch %d, newest elected leader observed: epoch %d", wire.ErrUnknownEpoch, epoch, seen)
+		}
+	}
 }
 
 func (w *Worker) status() wire.Status {
@@ -364,6 +394,8 @@ func refuse(rw http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, wire.ErrStaleEpoch):
 		wire.WriteError(rw, http.StatusConflict, wire.CodeStaleEpoch, "%v", err)
+	case errors.Is(err, wire.ErrUnknownEpoch):
+		wire.WriteError(rw, http.StatusConflict, wire.CodeUnknownEpoch, "%v", err)
 	case errors.Is(err, ErrNoSlot):
 		wire.WriteError(rw, http.StatusConflict, wire.CodeNoSlot, "%v", err)
 	case errors.Is(err, ErrBuildTask):
@@ -379,7 +411,7 @@ func (w *Worker) handleEpoch(rw http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(rw, r, &n) {
 		return
 	}
-	if err := w.seeEpoch(n.Epoch); err != nil {
+	if err := w.seeEpoch(r.Context(), n.Epoch); err != nil {
 		refuse(rw, err)
 		return
 	}
@@ -395,7 +427,7 @@ func (w *Worker) handleAssign(rw http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(rw, r, &a) {
 		return
 	}
-	if err := w.seeEpoch(a.Ref.Epoch); err != nil {
+	if err := w.seeEpoch(r.Context(), a.Ref.Epoch); err != nil {
 		refuse(rw, err)
 		return
 	}
@@ -426,7 +458,7 @@ func (w *Worker) handleCancel(rw http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(rw, r, &c) {
 		return
 	}
-	if err := w.seeEpoch(c.Ref.Epoch); err != nil {
+	if err := w.seeEpoch(r.Context(), c.Ref.Epoch); err != nil {
 		refuse(rw, err)
 		return
 	}
@@ -439,7 +471,7 @@ func (w *Worker) handleSavepoint(rw http.ResponseWriter, r *http.Request) {
 	if !wire.Decode(rw, r, &req) {
 		return
 	}
-	if err := w.seeEpoch(req.Ref.Epoch); err != nil {
+	if err := w.seeEpoch(r.Context(), req.Ref.Epoch); err != nil {
 		refuse(rw, err)
 		return
 	}
@@ -447,7 +479,7 @@ func (w *Worker) handleSavepoint(rw http.ResponseWriter, r *http.Request) {
 	t := w.tasks[req.Ref.Job+"/"+req.Ref.Task]
 	w.mu.Unlock()
 	if t == nil || t.ref != req.Ref {
-		wire.WriteError(rw, http.StatusNotFound, wire.CodeNotFound, "task attempt %+v does not run here", req.Ref)
+		wire.WriteError(rw, http.StatusNotFound, wire.CodeNotFound, "the task attempt of the savepoint does not run on this worker")
 		return
 	}
 	path, err := t.job.Savepoint(r.Context(), req.Dir)
@@ -580,7 +612,10 @@ func (w *Worker) leaderOf(ctx context.Context, epoch int64) (string, error) {
 		info, seen, observed := w.leader, w.leaderEpoch, w.observed
 		w.mu.Unlock()
 		if info.HasLeader() && info.Epoch == epoch {
-			return info.Address, nil
+			if info.Internal == "" {
+				return "", fmt.Errorf("%w: epoch %d: %s advertises no internal address (REDOFLOW_INTERNAL_PORT; a coordinator of an older version?)", ErrNoLeader, epoch, info)
+			}
+			return info.Internal, nil
 		}
 		if seen >= epoch {
 			return "", fmt.Errorf("%w: epoch %d, current leader: %s", ErrNoLeader, epoch, info)

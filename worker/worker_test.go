@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +21,30 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// testSecret is the cluster secret of the tests' workers and fake leaders.
+var testSecret = []byte("redoflow-test-cluster-secret-0123456789")
+
+func newAuth(t *testing.T, secret []byte) *wire.Auth {
+	t.Helper()
+	a, err := wire.NewAuth(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// fakeLeader serves h as a leader's internal protocol signed with auth, and returns
+// its candidate.
+func fakeLeader(t *testing.T, auth *wire.Auth, h http.HandlerFunc) ha.Candidate {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	addr := srv.Listener.Addr().String()
+	srv.Config.Handler = auth.Handler(addr, nil, h)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return ha.Candidate{ID: "c0", Address: addr, Internal: addr}
+}
 
 // endless hands over one change per transaction until cancelled.
 type endless struct{}
@@ -58,7 +81,8 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 	}
 	cfg := worker.DefaultConfig()
 	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = "w1", ln.Addr().String(), ln, 1
-	cfg.Leader, cfg.Registry = n, n
+	auth := newAuth(t, testSecret)
+	cfg.Leader, cfg.Registry, cfg.Auth = n, n, auth
 	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: 5 * time.Millisecond, New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
 		kc := csv.DefaultConfig()
 		kc.Dir, kc.Task, kc.RollSize, kc.RollAge = out, spec.Task, 100, time.Millisecond
@@ -79,7 +103,7 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 		}
 	}()
 	addr := ln.Addr().String()
-	c := &http.Client{Timeout: 5 * time.Second}
+	c := auth.Client(&http.Client{Timeout: 5 * time.Second})
 	call := func(path string, in any) error {
 		return wire.Call(context.Background(), c, addr, path, in, nil)
 	}
@@ -87,7 +111,7 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 	// A leader that has just been fenced: it has no checkpoint and refuses to store one.
 	refused := make(chan wire.Checkpoint, 10)
 	failed := make(chan wire.TaskEvent, 10)
-	fake := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	fake := fakeLeader(t, auth, func(rw http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case wire.PathLatest:
 			wire.WriteJSON(rw, 200, wire.Latest{})
@@ -102,23 +126,27 @@ func TestRefusesOlderEpochsAndPublishesNothingUnacknowledged(t *testing.T) {
 			failed <- ev
 			wire.WriteJSON(rw, 200, struct{}{})
 		}
-	}))
-	defer fake.Close()
-	l, err := n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")})
+	})
+	l, err := n.Campaign(ctx, fake)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ep := l.Epoch()
-	if err := call(wire.PathEpoch, wire.EpochNotice{Epoch: ep + 1}); err != nil {
+	// A newer leader is elected and announces its epoch.
+	l.Resign(ctx)
+	if l, err = n.Campaign(ctx, fake); err != nil {
+		t.Fatal(err)
+	}
+	if err := call(wire.PathEpoch, wire.EpochNotice{Epoch: l.Epoch()}); err != nil {
 		t.Fatal(err)
 	}
 	err = call(wire.PathAssign, wire.Assign{Ref: wire.TaskRef{Job: "j", Task: "0", Epoch: ep, Attempt: 1}})
 	if wire.CodeOf(err) != wire.CodeStaleEpoch {
-		t.Fatalf("assign of epoch %d after %d: %v, want %s", ep, ep+1, err, wire.CodeStaleEpoch)
+		t.Fatalf("assign of epoch %d after %d: %v, want %s", ep, l.Epoch(), err, wire.CodeStaleEpoch)
 	}
 	// Resign and lead again: now the leader's epoch is the newest.
 	l.Resign(ctx)
-	if l, err = n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")}); err != nil {
+	if l, err = n.Campaign(ctx, fake); err != nil {
 		t.Fatal(err)
 	}
 	ep = l.Epoch()
@@ -182,7 +210,7 @@ func (g gated) Observe(ctx context.Context) <-chan ha.LeaderInfo {
 
 // TestTaskAssignedBeforeItsLeaderIsObserved: the leader's assignment can reach the
 // worker before the worker observes that leader (in HA_MODE=NONE both are in one
-// process); the task waits for the observation instead of failing.
+// process); the assignment waits for the observation instead of failing.
 func TestTaskAssignedBeforeItsLeaderIsObserved(t *testing.T) {
 	out := t.TempDir()
 	n := ha.NewNone()
@@ -192,7 +220,8 @@ func TestTaskAssignedBeforeItsLeaderIsObserved(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkpoints := make(chan wire.Checkpoint, 10)
-	fake := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	auth := newAuth(t, testSecret)
+	fake := fakeLeader(t, auth, func(rw http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case wire.PathLatest:
 			wire.WriteJSON(rw, 200, wire.Latest{})
@@ -204,12 +233,11 @@ func TestTaskAssignedBeforeItsLeaderIsObserved(t *testing.T) {
 		default:
 			wire.WriteJSON(rw, 200, struct{}{})
 		}
-	}))
-	defer fake.Close()
+	})
 	open := make(chan struct{})
 	cfg := worker.DefaultConfig()
 	cfg.ID, cfg.Address, cfg.Listener, cfg.Slots = "w1", ln.Addr().String(), ln, 1
-	cfg.Leader, cfg.Registry = gated{w: n, open: open}, n
+	cfg.Leader, cfg.Registry, cfg.Auth = gated{w: n, open: open}, n, auth
 	cfg.Tasks = worker.PipelineTasks{CheckpointInterval: 5 * time.Millisecond, New: func(spec worker.TaskSpec) (pipeline.Source, pipeline.Sink, error) {
 		kc := csv.DefaultConfig()
 		kc.Dir, kc.Task = out, spec.Task
@@ -229,17 +257,19 @@ func TestTaskAssignedBeforeItsLeaderIsObserved(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	l, err := n.Campaign(ctx, ha.Candidate{ID: "c0", Address: strings.TrimPrefix(fake.URL, "http://")})
+	l, err := n.Campaign(ctx, fake)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &http.Client{Timeout: 5 * time.Second}
+	c := auth.Client(&http.Client{Timeout: 10 * time.Second})
 	ref := wire.TaskRef{Job: "j", Task: "0", Epoch: l.Epoch(), Attempt: 1}
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the assignment has arrived, its leader not yet observed
+		close(open)
+	}()
 	if err := wire.Call(ctx, c, ln.Addr().String(), wire.PathAssign, wire.Assign{Ref: ref}, nil); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the task is running, its leader not yet observed
-	close(open)
 	select {
 	case req := <-checkpoints:
 		if req.Ref != ref {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,15 +57,20 @@ const waitLimit = 90 * time.Second
 // secret is DATABASE_PASSWORD: it must appear in no log and no REST answer.
 const secret = "s3cret-Pa55word"
 
+// clusterSecret is REDOFLOW_CLUSTER_SECRET of every process of the test clusters: it
+// must appear in no log either.
+const clusterSecret = "harness-cluster-secret-0123456789abcdef"
+
 type proc struct {
-	name    string
-	args    []string
-	env     []string
-	log     string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	port    int // REST or command port
-	metrics int // METRICS_PORT
+	name     string
+	args     []string
+	env      []string
+	log      string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	port     int // REST or command port
+	metrics  int // METRICS_PORT
+	internal int // REDOFLOW_INTERNAL_PORT of a coordinator
 }
 
 type cluster struct {
@@ -112,6 +118,7 @@ func newCluster(t testing.TB, zkServers int, changes, rate int) *cluster {
 		"OUTPUT_PATH=" + c.out, "CHECKPOINT_DIR=file://" + filepath.Join(c.dir, "checkpoints"),
 		"SAVEPOINT_DIR=file://" + filepath.Join(c.dir, "savepoints"), "CHECKPOINT_INTERVAL=500", "REDOFLOW_ROLL_AGE=300ms",
 		"REDOFLOW_ADVERTISED_HOST=127.0.0.1", "PARALLELISM_DEFAULT=4", "TASK_MANAGER_NUMBER_OF_TASK_SLOTS=4",
+		"REDOFLOW_CLUSTER_SECRET=" + clusterSecret,
 	}
 	return c
 }
@@ -187,11 +194,11 @@ func (c *cluster) waitListening(port int) {
 }
 
 func (c *cluster) startCoordinator(i int) *proc {
-	port, mport := freePort(c.t), freePort(c.t)
+	port, mport, iport := freePort(c.t), freePort(c.t), freePort(c.t)
 	p := c.start(fmt.Sprintf("coordinator%d", i), filepath.Join(binDir, "coordinator"), []string{"-bind", "127.0.0.1",
 		"-rest-port", fmt.Sprint(port), "-metrics-port", fmt.Sprint(mport), "-node-id", fmt.Sprintf("c%d", i),
-		"-worker-port", fmt.Sprint(freePort(c.t)), "-until-truth", c.truth}, c.env, port)
-	p.metrics = mport
+		"-worker-port", fmt.Sprint(freePort(c.t)), "-until-truth", c.truth}, append(slices.Clone(c.env), fmt.Sprintf("REDOFLOW_INTERNAL_PORT=%d", iport)), port)
+	p.metrics, p.internal = mport, iport
 	c.coords = append(c.coords, p)
 	c.waitListening(port)
 	return p
@@ -380,6 +387,9 @@ func (c *cluster) noSecret() {
 		b, _ := os.ReadFile(l)
 		if strings.Contains(string(b), secret) {
 			c.t.Errorf("%s contains DATABASE_PASSWORD", l)
+		}
+		if strings.Contains(string(b), clusterSecret) {
+			c.t.Errorf("%s contains REDOFLOW_CLUSTER_SECRET", l)
 		}
 	}
 }

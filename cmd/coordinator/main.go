@@ -1,7 +1,8 @@
 // Command coordinator is redoflow's coordinator (Flink's JobManager). With HA_MODE=zookeeper
 // it campaigns for leadership in ZooKeeper next to its standbys; with HA_MODE=NONE it is
 // the only coordinator and runs a worker in the same process. It serves the REST API on
-// REST_PORT and Prometheus metrics on METRICS_PORT. Settings come from the environment
+// REST_PORT, the internal protocol workers call on REDOFLOW_INTERNAL_PORT (signed with
+// REDOFLOW_CLUSTER_SECRET) and Prometheus metrics on METRICS_PORT. Settings come from the environment
 // (the Flink deployment's variables); flags override them.
 package main
 
@@ -30,16 +31,22 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		Flags: func(fs *flag.FlagSet, cfg *config.Config) {
 			fs.IntVar(&cfg.RestPort, "rest-port", cfg.RestPort, "REST API port [REST_PORT]")
 			fs.IntVar(&cfg.Node.WorkerPort, "worker-port", cfg.Node.WorkerPort, "HA_MODE=NONE: port of the in-process worker's command API [REDOFLOW_WORKER_PORT]")
+			fs.IntVar(&cfg.Cluster.InternalPort, "internal-port", cfg.Cluster.InternalPort, "port of the internal protocol workers call [REDOFLOW_INTERNAL_PORT]")
 		},
 	}, args, stderr)
 	if err != nil {
 		return err
 	}
 	cfg, log, m := n.Config, n.Log, n.Metrics
+	auth, err := n.Auth(cfg.HA.Mode != "zookeeper")
+	if err != nil {
+		return err
+	}
 
 	cc := coordinator.DefaultConfig()
-	cc.Address = n.Address(cfg.RestPort)
-	cc.ID, cc.Listen, cc.Mode = cfg.Node.ID, n.Listen(cfg.RestPort), cfg.HA.Mode
+	cc.Address, cc.InternalAddress = n.Address(cfg.RestPort), n.Address(cfg.Cluster.InternalPort)
+	cc.ID, cc.Listen, cc.InternalListen, cc.Mode = cfg.Node.ID, n.Listen(cfg.RestPort), n.Listen(cfg.Cluster.InternalPort), cfg.HA.Mode
+	cc.Auth, cc.RestToken = auth, string(cfg.Cluster.RestToken)
 	cc.JobID, cc.JobName = cfg.JobID, cfg.JobID
 	cc.CheckpointDir, cc.SavepointDir = cfg.CheckpointDir, cfg.SavepointDir
 	cc.Restart = cfg.Restart
@@ -76,7 +83,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		wc := worker.DefaultConfig()
 		wc.ID, wc.Address = "local", n.Address(cfg.Node.WorkerPort)
 		wc.Listen, wc.Slots = n.Listen(cfg.Node.WorkerPort), cfg.Slots
-		wc.Leader, wc.Registry, wc.Logger, wc.Metrics = none, none, log, m
+		wc.Leader, wc.Registry, wc.Logger, wc.Metrics, wc.Auth = none, none, log, m, auth
 		wc.Tasks = tasks
 		w, err := worker.New(wc)
 		if err != nil {
@@ -89,5 +96,6 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 		return cliexit.UsageError{Err: err}
 	}
 	roles = append(roles, c.Run)
-	return n.Run(ctx, session, roles, "coordinator starting", "mode", cfg.HA.Mode, "address", cc.Address, "metrics", cfg.MetricsPort)
+	return n.Run(ctx, session, roles, "coordinator starting", "mode", cfg.HA.Mode, "address", cc.Address, "internal", cc.InternalAddress,
+		"metrics", cfg.MetricsPort, "authenticated", !auth.IsInsecure())
 }

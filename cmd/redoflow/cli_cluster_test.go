@@ -42,7 +42,7 @@ func TestCommandsAgainstCoordinator(t *testing.T) {
 	output := filepath.Join(data, "output", "cdc")
 	exited := startProcess(t, filepath.Join(bin, "coordinator"), filepath.Join(data, "coordinator.log"),
 		"HA_MODE=NONE",
-		"REST_PORT="+rest, "METRICS_PORT="+metrics, "REDOFLOW_WORKER_PORT="+workerPort,
+		"REST_PORT="+rest, "METRICS_PORT="+metrics, "REDOFLOW_WORKER_PORT="+workerPort, "REDOFLOW_INTERNAL_PORT="+freeTCPPort(t),
 		"REDOFLOW_ADVERTISED_HOST=127.0.0.1",
 		"DATABASE_HOST="+simHost, "DATABASE_PORT="+simPort, "DATABASE_SID=REDOFLOW",
 		"DATABASE_USERNAME=system", "DATABASE_PASSWORD=helowin",

@@ -41,11 +41,12 @@ func TestCommandsAgainstHACluster(t *testing.T) {
 		"SAVEPOINT_DIR=" + filepath.Join(data, "savepoints"),
 		"HA_STORAGE_DIR=" + filepath.Join(data, "ha"),
 		"CHECKPOINT_INTERVAL=500",
+		"REDOFLOW_CLUSTER_SECRET=cli-test-cluster-secret-0123456789abcdef",
 	}
 	coordinator := func(name string) (string, *process) {
 		rest := freeTCPPort(t)
 		p := startProcess(t, filepath.Join(bin, "coordinator"), filepath.Join(data, name+".log"),
-			append(common, "REST_PORT="+rest, "METRICS_PORT="+freeTCPPort(t), "REDOFLOW_NODE_ID="+name)...)
+			append(common, "REST_PORT="+rest, "METRICS_PORT="+freeTCPPort(t), "REDOFLOW_INTERNAL_PORT="+freeTCPPort(t), "REDOFLOW_NODE_ID="+name)...)
 		return "http://127.0.0.1:" + rest, p
 	}
 	role := func(url string) string {

@@ -44,6 +44,10 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := tasks.Check(); err != nil {
 		return cliexit.UsageError{Err: err}
 	}
+	auth, err := n.Auth(false)
+	if err != nil {
+		return err
+	}
 	el, err := n.ZooKeeper(nil)
 	if err != nil {
 		return err
@@ -54,7 +58,7 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	if wc.ID == "" {
 		wc.ID = wc.Address
 	}
-	wc.Leader, wc.Registry, wc.Logger, wc.Metrics = el, el, n.Log, n.Metrics
+	wc.Leader, wc.Registry, wc.Logger, wc.Metrics, wc.Auth = el, el, n.Log, n.Metrics, auth
 	wc.Tasks = tasks
 	w, err := worker.New(wc)
 	if err != nil {
@@ -62,5 +66,6 @@ func runE(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	// The worker stops its tasks and deregisters before the ZooKeeper session closes
 	// (node.Run).
-	return n.Run(ctx, el, []func(context.Context) error{w.Run}, "worker starting", "id", wc.ID, "address", wc.Address, "slots", wc.Slots)
+	return n.Run(ctx, el, []func(context.Context) error{w.Run}, "worker starting", "id", wc.ID, "address", wc.Address, "slots", wc.Slots,
+		"authenticated", !auth.IsInsecure())
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/redoflow/redoflow/config"
 	"github.com/redoflow/redoflow/ha/zookeeper"
 	"github.com/redoflow/redoflow/internal/cliexit"
+	"github.com/redoflow/redoflow/internal/wire"
 	"github.com/redoflow/redoflow/metrics"
 )
 
@@ -120,6 +121,34 @@ func (n *Node) Address(port int) string { return net.JoinHostPort(n.Host, strcon
 
 // Listen is the address to listen on for port.
 func (n *Node) Listen(port int) string { return net.JoinHostPort(n.Bind, strconv.Itoa(port)) }
+
+// Auth returns what signs and checks the internal protocol between coordinators and
+// workers: the cluster secret (REDOFLOW_CLUSTER_SECRET or REDOFLOW_CLUSTER_SECRET_FILE),
+// or, with REDOFLOW_INSECURE_CLUSTER=true, nothing, which it logs loudly. Without
+// either it refuses (a cliexit.UsageError naming the variables), unless alone is true:
+// a process whose protocol has no other party (HA_MODE=NONE) then uses a random secret.
+func (n *Node) Auth(alone bool) (*wire.Auth, error) {
+	cl := n.Config.Cluster
+	if cl.Insecure {
+		n.Log.Warn("INSECURE CLUSTER: REDOFLOW_INSECURE_CLUSTER=true: the internal protocol (REDOFLOW_INTERNAL_PORT on coordinators, " +
+			"REDOFLOW_WORKER_PORT on workers) accepts commands from anyone who reaches it: a forged call can stop the job or corrupt " +
+			"its output. For development only: set REDOFLOW_CLUSTER_SECRET in every process of a real cluster")
+		return wire.Insecure(), nil
+	}
+	secret, err := cl.ClusterSecret()
+	if errors.Is(err, config.ErrNoClusterSecret) && alone {
+		n.Log.Info("no cluster secret set: HA_MODE=NONE, the coordinator and its worker share a random one")
+		return wire.RandomAuth(), nil
+	}
+	if err != nil {
+		return nil, cliexit.UsageError{Err: err}
+	}
+	a, err := wire.NewAuth(secret)
+	if err != nil {
+		return nil, cliexit.UsageError{Err: err}
+	}
+	return a, nil
+}
 
 // ZooKeeper returns the elector of HA_MODE=zookeeper (HA_ZOOKEEPER_*, HA_CLUSTER_ID); a
 // setting it refuses is a cliexit.UsageError. Give it to Run, which runs its session.

@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"io"
@@ -98,5 +99,50 @@ func TestSetupChecksFlagsAndNames(t *testing.T) {
 				t.Fatalf("Setup = %v, want a UsageError naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAuth: a cluster process refuses to start without the cluster secret (exit 2,
+// naming the variables) unless it runs alone (HA_MODE=NONE: a random secret) or in the
+// insecure mode, which it logs loudly.
+func TestAuth(t *testing.T) {
+	setEnv(t)
+	var log bytes.Buffer
+	n, err := node.Setup(command(nil), nil, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ue cliexit.UsageError
+	if _, err := n.Auth(false); !errors.As(err, &ue) || !errors.Is(err, config.ErrInvalid) ||
+		!strings.Contains(err.Error(), "REDOFLOW_CLUSTER_SECRET") || !strings.Contains(err.Error(), "REDOFLOW_CLUSTER_SECRET_FILE") {
+		t.Errorf("no secret: %v, want a UsageError naming the variables", err)
+	}
+	if a, err := n.Auth(true); err != nil || a.IsInsecure() {
+		t.Errorf("alone: %v, insecure %v; want a random secret", err, a != nil && a.IsInsecure())
+	}
+
+	t.Setenv("REDOFLOW_CLUSTER_SECRET", "too-short")
+	if n, err = node.Setup(command(nil), nil, &log); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Auth(true); !errors.As(err, &ue) || !strings.Contains(err.Error(), "REDOFLOW_CLUSTER_SECRET") || strings.Contains(err.Error(), "too-short") {
+		t.Errorf("short secret: %v, want a UsageError naming the variable, not showing the secret", err)
+	}
+	t.Setenv("REDOFLOW_CLUSTER_SECRET", strings.Repeat("x", 32))
+	if n, err = node.Setup(command(nil), nil, &log); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := n.Auth(false); err != nil || a.IsInsecure() {
+		t.Errorf("with a secret: %v", err)
+	}
+
+	t.Setenv("REDOFLOW_CLUSTER_SECRET", "")
+	t.Setenv("REDOFLOW_INSECURE_CLUSTER", "true")
+	log.Reset()
+	if n, err = node.Setup(command(nil), nil, &log); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := n.Auth(false); err != nil || !a.IsInsecure() || !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "INSECURE CLUSTER") {
+		t.Errorf("insecure: %v; log %s", err, log.String())
 	}
 }
