@@ -115,6 +115,10 @@ func (c *restClient) doAt(ctx context.Context, base, method, path string, payloa
 		return err
 	}
 	req.Header.Set("Accept", "application/json")
+	if tok := os.Getenv("REDOFLOW_REST_TOKEN"); tok != "" {
+		// The coordinators' operations need it when they have one; reads ignore it.
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
