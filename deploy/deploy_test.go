@@ -462,3 +462,30 @@ func readEnvFile(t *testing.T, file string) map[string]string {
 	}
 	return out
 }
+
+// The cluster secret of .env reaches every redoflow process, the same in each; the
+// internal ports are not published (TestPorts lists every published port), and the
+// insecure mode is off unless asked for.
+func TestClusterSecretReachesEveryProcess(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	p := load(t, map[string]string{"REDOFLOW_CLUSTER_SECRET": secret, "REDOFLOW_INTERNAL_PORT": "16123"})
+	for _, proc := range processes {
+		s := service(t, p, proc)
+		if got := env(t, s, "REDOFLOW_CLUSTER_SECRET"); got != secret {
+			t.Errorf("%s: REDOFLOW_CLUSTER_SECRET=%q, want the .env value", proc, got)
+		}
+		if got := env(t, s, "REDOFLOW_INTERNAL_PORT"); got != "16123" {
+			t.Errorf("%s: REDOFLOW_INTERNAL_PORT=%q", proc, got)
+		}
+		for _, pc := range s.Ports {
+			if pc.Target == 16123 || pc.Target == 6121 {
+				t.Errorf("%s publishes the internal port %d", proc, pc.Target)
+			}
+		}
+	}
+	for _, proc := range processes {
+		if got := env(t, service(t, load(t, nil), proc), "REDOFLOW_INSECURE_CLUSTER"); got != "false" {
+			t.Errorf("%s: REDOFLOW_INSECURE_CLUSTER defaults to %q, want false", proc, got)
+		}
+	}
+}
