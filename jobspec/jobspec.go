@@ -177,7 +177,7 @@ func Build(cfg config.Config, opts Options) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	kc.Attempt, kc.Fence = opts.Attempt, opts.Fence
+	kc.Attempt, kc.Fence, rc.Fence = opts.Attempt, opts.Fence, opts.Fence
 	if opts.Attempt == (csv.Attempt{}) {
 		kc.Attempt, kc.Exclusive = csv.Attempt{N: time.Now().UnixMilli()}, true
 	}

@@ -36,13 +36,19 @@ type deadLetterRecord struct {
 // from a position first cuts the lines of transactions that position does
 // not count (restore), which it is about to read, and write, again.
 type deadLetters struct {
-	path string
-	mu   sync.Mutex
+	path  string
+	fence func() error // nil: none (see ReaderConfig.Fence)
+	mu    sync.Mutex
 	f    *os.File
 	n    int64
 }
 
 func (d *deadLetters) write(rec deadLetterRecord) error {
+	if d.fence != nil {
+		if err := d.fence(); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.f == nil {

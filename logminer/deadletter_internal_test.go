@@ -172,3 +172,22 @@ func TestSpillReadErrorMidTransaction(t *testing.T) {
 		t.Fatalf("commit = %v after %d changes, delivering %v", err, len(h.evs), st.delivering)
 	}
 }
+
+// TestFencedAttemptWritesNoDeadLetter: a task attempt whose lease ran out
+// (a worker resuming after a pause) appends nothing to the dead-letter
+// file, which every attempt of the job shares; its successor writes the line.
+func TestFencedAttemptWritesNoDeadLetter(t *testing.T) {
+	cfg := DefaultReaderConfig()
+	cfg.DeadLetter = DeadLetterWrite
+	cfg.DeadLetterPath = filepath.Join(t.TempDir(), "dead.jsonl")
+	fenced := errors.New("fenced: the lease ran out")
+	cfg.Fence = func() error { return fenced }
+	r, _, err := feed(t, cfg)
+	r.dl.close()
+	if !errors.Is(err, fenced) {
+		t.Fatalf("fenced reader: %v, want the fence's error", err)
+	}
+	if b, err := os.ReadFile(cfg.DeadLetterPath); !os.IsNotExist(err) {
+		t.Fatalf("the fenced attempt wrote %q (%v)", b, err)
+	}
+}

@@ -63,6 +63,10 @@ type ReaderConfig struct {
 	// [REDOFLOW_DEAD_LETTER_PATH].
 	DeadLetter     string
 	DeadLetterPath string
+	// Fence, when set, is asked before each dead-letter line is written: a
+	// task attempt that may have been deposed (its worker's lease ran out)
+	// appends nothing (see csv.Config.Fence).
+	Fence func() error
 	// RetryMax is how many times in a row a retryable failure (a dropped
 	// connection, ORA-03113) is retried with a new session before Run
 	// returns ErrRetriesExhausted; the backoff doubles from RetryBackoffMin
@@ -235,7 +239,7 @@ func NewReader(db *sql.DB, cfg ReaderConfig) (*Reader, error) {
 	}
 	r := &Reader{db: db, cfg: cfg, log: log.With("component", "logminer")}
 	if cfg.DeadLetter == DeadLetterWrite {
-		r.dl = &deadLetters{path: cfg.DeadLetterPath}
+		r.dl = &deadLetters{path: cfg.DeadLetterPath, fence: cfg.Fence}
 	}
 	return r, nil
 }
