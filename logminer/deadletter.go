@@ -39,8 +39,8 @@ type deadLetters struct {
 	path  string
 	fence func() error // nil: none (see ReaderConfig.Fence)
 	mu    sync.Mutex
-	f    *os.File
-	n    int64
+	f     *os.File
+	n     int64
 }
 
 func (d *deadLetters) write(rec deadLetterRecord) error {
