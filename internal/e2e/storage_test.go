@@ -52,7 +52,9 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func TestSecondJobRefused(t *testing.T) {
 	dir := t.TempDir()
 	truth := filepath.Join(dir, "truth")
-	addr := startSim(t, "--changes", "8000", "--rate", "2000", "--truth", truth)
+	// A 15 s workload: the first job must still hold its directories while the
+	// three refused runs start, however loaded the machine is.
+	addr := startSim(t, "--changes", "30000", "--rate", "2000", "--truth", truth)
 	env := jobEnv(addr, dir)
 	first := exec.Command(redoflowBin, "run", "--until-truth", truth)
 	first.Env = append(slices.Clone(env), "REDOFLOW_FAILPOINTS=")
@@ -114,7 +116,9 @@ func outputFiles(t *testing.T, out string) map[string]int64 {
 func TestNoCheckpointOverOutputRefused(t *testing.T) {
 	dir := t.TempDir()
 	truth := filepath.Join(dir, "truth")
-	addr := startSim(t, "--changes", "6000", "--rate", "1500", "--truth", truth)
+	// The workload (20 s) outlasts the first run's twelve commits (a checkpoint every
+	// 300 ms) however the machine is loaded; a 4 s one could end first.
+	addr := startSim(t, "--changes", "30000", "--rate", "1500", "--truth", truth)
 	env := jobEnv(addr, dir)
 	out, chk := filepath.Join(dir, "out"), filepath.Join(dir, "chk")
 	if code, _ := runJob(t, env, truth, "after-commit=12", "run 0: "); code != -1 {
