@@ -29,7 +29,8 @@ import (
 // does not follow the latest. The job keeps its leader, worker and restart count,
 // finishes, and verify finds every change exactly once.
 func TestForgedControlPlaneCalls(t *testing.T) {
-	c := newCluster(t, 1, 8000, 400)
+	// A 50 s workload: the task must still run while every forged call is tried.
+	c := newCluster(t, 1, 20000, 400)
 	defer c.dumpLogs()
 	c.startCoordinator(0)
 	c.startCoordinator(1)
